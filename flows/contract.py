@@ -1,0 +1,139 @@
+"""SHEETS.md as data: every tab, label and column people see, and the internal name it maps to.
+
+French names live here and in the templates only; everything after parsing speaks the internal names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Shape = Literal["labels", "table"]
+
+
+@dataclass(frozen=True)
+class Field:
+    """A label of a label/value tab or a column of a table tab."""
+
+    name: str
+    label: str
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class TabSpec:
+    """One tab of the contract."""
+
+    name: str
+    shape: Shape
+    fields: tuple[Field, ...]
+    required: bool = True
+
+    def field(self, name: str) -> Field:
+        """The field with this internal name."""
+        return next(f for f in self.fields if f.name == name)
+
+
+PROGRAMME = TabSpec(
+    "Programme",
+    "labels",
+    (
+        Field("year", "Année", required=True),
+        Field("title", "Titre", required=True),
+        Field("network", "Réseau", required=True),
+        Field("acronym", "Sigle"),
+        Field("subtitle", "Sous-titre"),
+        Field("published", "Date de publication"),
+    ),
+)
+SECTIONS = TabSpec(
+    "Sections",
+    "table",
+    (Field("number", "N°"), Field("title", "Titre", required=True), Field("text", "Texte")),
+)
+CENTRES = TabSpec(
+    "CRPV",
+    "table",
+    (
+        Field("sigle", "Sigle", required=True),
+        Field("name", "Nom"),
+        Field("territory", "Territoire"),
+        Field("aliases", "Alias"),
+    ),
+)
+GROUPS = TabSpec(
+    "Groupes", "table", (Field("name", "Groupe", required=True), Field("sheet", "Feuille", True))
+)
+CONTRIBUTIONS = TabSpec(
+    "Contributions",
+    "table",
+    (Field("subject", "Sujet", required=True), Field("sheet", "Feuille", required=True)),
+    required=False,
+)
+
+FICHE = TabSpec(
+    "Fiche",
+    "labels",
+    (
+        Field("name", "Groupe de travail", required=True),
+        Field("crpv_count", "Nombre de CRPV impliqués", required=True),
+        Field("meetings", "Nombre de réunions", required=True),
+        Field("created", "Groupe créé en"),
+        Field("animation", "Animation", required=True),
+        Field("methods", "Modalités de travail", required=True),
+        Field("contact", "Contact"),
+    ),
+)
+TOPICS = TabSpec(
+    "Travaux", "table", (Field("subject", "Sujet", required=True), Field("details", "Précisions"))
+)
+MEMBERS = TabSpec(
+    "Membres", "table", (Field("centre", "CRPV", required=True), Field("role", "Rôle")), False
+)
+MEETINGS = TabSpec(
+    "Réunions",
+    "table",
+    (
+        Field("date", "Date"),
+        Field("format", "Format"),
+        Field("place", "Lieu"),
+        Field("purpose", "Objet"),
+    ),
+    required=False,
+)
+
+CONTRIBUTION = TabSpec(
+    "Contribution",
+    "labels",
+    (
+        Field("subject", "Sujet", required=True),
+        Field("questions", "Questions", required=True),
+        Field("coordination", "Coordination"),
+        Field("introduction", "Introduction"),
+    ),
+)
+OBSERVATIONS = TabSpec(
+    "Observations",
+    "table",
+    (
+        Field("centre", "CRPV", required=True),
+        Field("territory", "Territoire"),
+        Field("practice", "Pratique", required=True),
+        Field("description", "Description"),
+        Field("lessons", "Enseignements"),
+        Field("source", "Source"),
+    ),
+)
+LESSONS = TabSpec(
+    "Enseignements",
+    "table",
+    (Field("lesson", "Enseignement", required=True), Field("detail", "Détail")),
+    required=False,
+)
+
+NETWORK_TABS = (PROGRAMME, SECTIONS, CENTRES, GROUPS, CONTRIBUTIONS)
+GROUP_TABS = (FICHE, TOPICS, MEMBERS, MEETINGS)
+CONTRIBUTION_TABS = (CONTRIBUTION, OBSERVATIONS, LESSONS)
+
+ROLES = ("membre", "animation", "co-pilotage")
+MEETING_FORMATS = ("visio", "présentiel", "hybride")

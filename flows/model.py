@@ -1,0 +1,200 @@
+"""Typed records that every stage after parsing speaks, and the problems found on the way."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+SEVERITY_LABELS = {"error": "erreur", "warning": "avertissement"}
+_FOUND_SHOWN = 80
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in a workbook, said the way SHEETS.md §4 says it."""
+
+    severity: Severity
+    workbook: str
+    message: str
+    tab: str | None = None
+    cell: str | None = None
+    found: str | None = None
+
+    @property
+    def where(self) -> str:
+        """`Fiche!B3`, `Travaux` or empty, as the report prints it."""
+        if self.tab and self.cell:
+            return f"{self.tab}!{self.cell}"
+        return self.tab or ""
+
+    def __str__(self) -> str:
+        parts = [self.workbook]
+        if self.where:
+            parts.append(self.where)
+        text = " · ".join(parts)
+        if self.found is not None:
+            found = " ".join(self.found.split())
+            if len(found) > _FOUND_SHOWN:
+                found = found[: _FOUND_SHOWN - 1] + "…"
+            text += f" · « {found} »"
+        return f"{text} : {self.message}"
+
+
+@dataclass(frozen=True)
+class Programme:
+    year: int
+    title: str
+    network: str
+    acronym: str = ""
+    subtitle: str = ""
+    published: str = ""
+
+
+@dataclass(frozen=True)
+class Section:
+    number: str
+    title: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Centre:
+    sigle: str
+    name: str
+    territory: str = ""
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Registration:
+    """A line of the `Groupes` or `Contributions` tab: a name and the workbook that holds it."""
+
+    name: str
+    sheet: str
+    row: int
+
+
+@dataclass(frozen=True)
+class Network:
+    programme: Programme
+    sections: tuple[Section, ...]
+    centres: tuple[Centre, ...]
+    groups: tuple[Registration, ...]
+    contributions: tuple[Registration, ...]
+
+
+@dataclass(frozen=True)
+class MeetingCount:
+    """`Nombre de réunions` as written, and the yearly range understood from it."""
+
+    text: str
+    minimum: int | None = None
+    maximum: int | None = None
+
+
+@dataclass(frozen=True)
+class Creation:
+    """`Groupe créé en`: a year, optionally a month, optionally a note."""
+
+    text: str
+    year: int | None = None
+    month: int | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class LeadEntry:
+    """One entry of `Animation` or `Coordination`: a centre with people, or free text."""
+
+    text: str
+    line: int
+    centre: str | None = None
+    people: str = ""
+    mentions: tuple[str, ...] = ()
+
+    @property
+    def centres(self) -> tuple[str, ...]:
+        """Sigles of the centres this entry names, resolved or mentioned in free text."""
+        return (self.centre,) if self.centre else self.mentions
+
+
+@dataclass(frozen=True)
+class Topic:
+    subject: str
+    details: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Member:
+    centre: str
+    role: str
+
+
+@dataclass(frozen=True)
+class Meeting:
+    date: str
+    format: str
+    place: str
+    purpose: str
+
+
+@dataclass(frozen=True)
+class Group:
+    name: str
+    crpv_count: int
+    crpv_count_text: str
+    meetings: MeetingCount
+    animation: tuple[LeadEntry, ...]
+    methods: tuple[str, ...]
+    topics: tuple[Topic, ...]
+    created: Creation | None = None
+    contact: str = ""
+    members: tuple[Member, ...] = ()
+    planned_meetings: tuple[Meeting, ...] = ()
+
+
+@dataclass(frozen=True)
+class Observation:
+    centre: str
+    practice: str
+    territory: str = ""
+    description: str = ""
+    lessons: str = ""
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Lesson:
+    lesson: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Contribution:
+    subject: str
+    questions: tuple[str, ...]
+    observations: tuple[Observation, ...]
+    coordination: tuple[LeadEntry, ...] = ()
+    introduction: str = ""
+    lessons: tuple[Lesson, ...] = ()
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What reading and checking one workbook gave: its record (None when kept out) and problems."""
+
+    kind: Literal["network", "group", "contribution"]
+    name: str
+    sheet: str
+    record: Network | Group | Contribution | None
+    problems: tuple[Problem, ...] = field(default=())
+    modified: str | None = None
+
+    @property
+    def errors(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if p.severity == "error")
+
+    @property
+    def ok(self) -> bool:
+        return self.record is not None and not self.errors

@@ -1,0 +1,369 @@
+"""Workbooks into typed records: tabs matched and renamed once, values parsed, problems collected."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flows import contract
+from flows.centres import CentreIndex, UnknownCentre
+from flows.contract import TabSpec
+from flows.fields import parse_count, parse_creation, parse_meeting_count, split_items, strip_bullet
+from flows.model import (
+    Centre,
+    Contribution,
+    Group,
+    LeadEntry,
+    Lesson,
+    Meeting,
+    Member,
+    Network,
+    Observation,
+    Problem,
+    Programme,
+    Registration,
+    Section,
+    Severity,
+    Topic,
+)
+from sources.workbook import Tab, Workbook, column_letter, match_key
+
+LONG_CELL = 5000
+
+
+@dataclass(frozen=True)
+class Value:
+    """A cell's text and where it is (`B3`)."""
+
+    text: str
+    cell: str
+
+
+@dataclass(frozen=True)
+class Row:
+    """A record of a table tab: values by internal name, and the spreadsheet row number."""
+
+    number: int
+    values: dict[str, Value]
+
+    def get(self, name: str) -> str:
+        value = self.values.get(name)
+        return value.text if value else ""
+
+    def cell(self, name: str) -> str:
+        value = self.values.get(name)
+        return value.cell if value else f"ligne {self.number}"
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A parsed workbook: its record (None when errors keep it out), problems, and staged rows."""
+
+    record: Network | Group | Contribution | None
+    problems: list[Problem]
+    staged: dict[str, list[Row]]
+
+
+@dataclass
+class Reader:
+    """Reads the tabs of one workbook against the contract, collecting problems as it goes."""
+
+    workbook: Workbook
+    display: str
+    problems: list[Problem] = field(default_factory=list)
+    staged: dict[str, list[Row]] = field(default_factory=dict)
+
+    def report(
+        self,
+        severity: Severity,
+        message: str,
+        tab: str | None = None,
+        cell: str | None = None,
+        found: str | None = None,
+    ) -> None:
+        self.problems.append(Problem(severity, self.display, message, tab, cell, found))
+
+    def result(self, record: Network | Group | Contribution | None) -> Parsed:
+        return Parsed(None if self.has_errors() else record, self.problems, self.staged)
+
+    def has_errors(self) -> bool:
+        return any(p.severity == "error" for p in self.problems)
+
+    def notices(self) -> None:
+        for notice in self.workbook.notices:
+            self.report("warning", notice)
+
+    def tab(self, spec: TabSpec) -> Tab | None:
+        tab = self.workbook.tab(spec.name)
+        if tab is None and spec.required:
+            self.report("error", f"l'onglet « {spec.name} » est absent", tab=spec.name)
+        return tab
+
+    def unknown_tabs(self, specs: tuple[TabSpec, ...]) -> None:
+        known = {match_key(s.name) for s in specs} | {match_key("Contrôles")}
+        for tab in self.workbook.tabs:
+            if match_key(tab.name) not in known:
+                self.report("warning", "onglet inconnu, ignoré", tab=tab.name)
+
+    def labels(self, spec: TabSpec, markdown: tuple[str, ...] = ()) -> dict[str, Value]:
+        """The values of a label/value tab by internal name; missing required labels reported."""
+        tab = self.tab(spec)
+        if tab is None:
+            return {}
+        by_key = {match_key(f.label): f for f in spec.fields}
+        values: dict[str, Value] = {}
+        for index, row in enumerate(tab.rows):
+            label = row[0] if row else ""
+            value = "\n".join(c for c in row[1:] if c.strip()) if len(row) > 1 else ""
+            if not label.strip():
+                if value.strip():
+                    self.report("warning", "valeur sans libellé en colonne A, ignorée", tab.name, f"B{index + 1}", value)
+                continue
+            spec_field = by_key.get(match_key(label))
+            if spec_field is None:
+                self.report("warning", "libellé inconnu, ignoré", tab.name, f"A{index + 1}", label)
+                continue
+            cell = f"B{index + 1}"
+            previous = values.get(spec_field.name)
+            if previous is not None:
+                if previous.text.strip() != value.strip():
+                    self.report(
+                        "error",
+                        f"le libellé « {spec_field.label} » est donné deux fois avec des valeurs "
+                        f"différentes (voir {previous.cell})",
+                        tab.name,
+                        cell,
+                        value,
+                    )
+                continue
+            if spec_field.name not in markdown:
+                self._long_cell(tab.name, cell, value)
+            values[spec_field.name] = Value(value.strip(), cell)
+        self.staged[spec.name] = [Row(0, values)]
+        for spec_field in spec.fields:
+            if spec_field.required and not values.get(spec_field.name, Value("", "")).text:
+                where = values[spec_field.name].cell if spec_field.name in values else None
+                self.report("error", f"« {spec_field.label} » est obligatoire et n'est pas rempli", tab.name, where)
+        return values
+
+    def table(self, spec: TabSpec, markdown: tuple[str, ...] = ()) -> list[Row]:
+        """The records of a table tab, headers matched to internal names; blank rows skipped."""
+        tab = self.tab(spec)
+        if tab is None:
+            return []
+        header_index = next((i for i, row in enumerate(tab.rows) if any(c.strip() for c in row)), None)
+        if header_index is None:
+            if spec.required:
+                self.report("error", "l'onglet est vide : une ligne d'en-têtes est attendue", tab.name)
+            return []
+        by_key = {match_key(f.label): f for f in spec.fields}
+        columns: dict[int, str] = {}
+        for col, header in enumerate(tab.rows[header_index]):
+            if not header.strip():
+                continue
+            spec_field = by_key.get(match_key(header))
+            if spec_field is None:
+                self.report(
+                    "warning",
+                    "colonne inconnue, ignorée (colonnes attendues : "
+                    + ", ".join(f.label for f in spec.fields)
+                    + ")",
+                    tab.name,
+                    f"{column_letter(col)}{header_index + 1}",
+                    header,
+                )
+            elif spec_field.name not in columns.values():
+                columns[col] = spec_field.name
+        missing = [f for f in spec.fields if f.required and f.name not in columns.values()]
+        for spec_field in missing:
+            self.report("error", f"la colonne « {spec_field.label} » est absente de la ligne d'en-têtes", tab.name, f"{header_index + 1}:{header_index + 1}")
+        if missing:
+            return []
+        rows: list[Row] = []
+        for index in range(header_index + 1, len(tab.rows)):
+            cells = tab.rows[index]
+            values = {}
+            for col, name in columns.items():
+                text = cells[col] if col < len(cells) else ""
+                values[name] = Value(text.strip(), f"{column_letter(col)}{index + 1}")
+                if name not in markdown:
+                    self._long_cell(tab.name, values[name].cell, text)
+            if any(v.text for v in values.values()):
+                rows.append(Row(index + 1, values))
+        self.staged[spec.name] = rows
+        return rows
+
+    def _long_cell(self, tab: str, cell: str, text: str) -> None:
+        if len(text) > LONG_CELL:
+            self.report(
+                "warning",
+                f"cellule très longue ({len(text)} caractères, plus de {LONG_CELL}) : imprimée quand même",
+                tab,
+                cell,
+                text,
+            )
+
+
+def parse_network(workbook: Workbook) -> Parsed:
+    """The network workbook: programme, sections, reference list of centres, registered workbooks."""
+    reader = Reader(workbook, "Réseau")
+    reader.notices()
+    reader.unknown_tabs(contract.NETWORK_TABS)
+    labels = reader.labels(contract.PROGRAMME)
+    year_text = labels.get("year", Value("", "")).text
+    year = parse_count(year_text)
+    if year_text and (year is None or not 2000 <= year <= 2100):
+        reader.report("error", "une année sur quatre chiffres est attendue (ex. 2024)", "Programme", labels["year"].cell, year_text)
+    sections = tuple(
+        Section(row.get("number"), row.get("title"), row.get("text"))
+        for row in reader.table(contract.SECTIONS, markdown=("text",))
+    )
+    centres = []
+    for row in reader.table(contract.CENTRES):
+        aliases = tuple(a.strip() for a in row.get("aliases").replace("\n", ",").split(",") if a.strip())
+        centres.append(Centre(row.get("sigle"), row.get("name") or row.get("sigle"), row.get("territory"), aliases))
+    groups = tuple(
+        Registration(r.get("name"), r.get("sheet"), r.number) for r in reader.table(contract.GROUPS)
+    )
+    contributions = tuple(
+        Registration(r.get("subject"), r.get("sheet"), r.number)
+        for r in reader.table(contract.CONTRIBUTIONS)
+    )
+    if reader.has_errors() or year is None:
+        return reader.result(None)
+    programme = Programme(
+        year,
+        labels["title"].text,
+        labels["network"].text,
+        labels.get("acronym", Value("", "")).text,
+        labels.get("subtitle", Value("", "")).text,
+        labels.get("published", Value("", "")).text,
+    )
+    return reader.result(Network(programme, sections, tuple(centres), groups, contributions))
+
+
+def _leads(reader: Reader, centres: CentreIndex, value: Value | None, tab: str) -> tuple[LeadEntry, ...]:
+    if value is None or not value.text:
+        return ()
+    entries, unknown = centres.parse_leads(value.text)
+    for entry in unknown:
+        reader.report("error", _unknown_centre_message(entry), tab, value.cell, entry.text)
+    return entries
+
+
+def _unknown_centre_message(entry: UnknownCentre) -> str:
+    message = "centre de ressources inconnu de la liste « CRPV » du classeur réseau"
+    if entry.suggestion:
+        message += f" : vouliez-vous dire « {entry.suggestion} » ?"
+    return message
+
+
+def parse_group(workbook: Workbook, display: str, centres: CentreIndex) -> Parsed:
+    """A working group's workbook: its `Fiche`, `Travaux`, and optional `Membres` and `Réunions`."""
+    reader = Reader(workbook, display)
+    reader.notices()
+    reader.unknown_tabs(contract.GROUP_TABS)
+    labels = reader.labels(contract.FICHE)
+    tab = contract.FICHE.name
+
+    count_value = labels.get("crpv_count")
+    count = parse_count(count_value.text) if count_value and count_value.text else None
+    if count_value and count_value.text and count is None:
+        reader.report("error", "un nombre entier est attendu (ex. 14)", tab, count_value.cell, count_value.text)
+
+    meetings_value = labels.get("meetings", Value("", ""))
+    meetings = parse_meeting_count(meetings_value.text)
+    if meetings_value.text and meetings.minimum is None:
+        reader.report(
+            "warning",
+            "fréquence non comprise (ex. « 8 », « 6 à 7 réunions », « 1/mois sauf en août ») : imprimée telle quelle",
+            tab,
+            meetings_value.cell,
+            meetings_value.text,
+        )
+
+    created = None
+    if (created_value := labels.get("created")) and created_value.text:
+        created = parse_creation(created_value.text)
+        if created is None:
+            reader.report(
+                "error",
+                "une année est attendue, éventuellement précédée du mois et suivie d'une précision entre parenthèses (ex. « Mai 2022 (fusion de deux groupes) »)",
+                tab,
+                created_value.cell,
+                created_value.text,
+            )
+
+    animation = _leads(reader, centres, labels.get("animation"), tab)
+    methods = split_items(labels.get("methods", Value("", "")).text)
+    topics = tuple(
+        Topic(strip_bullet(row.get("subject")), split_items(row.get("details")))
+        for row in reader.table(contract.TOPICS)
+    )
+
+    members = tuple(
+        Member(row.get("centre"), row.get("role") or "membre") for row in reader.table(contract.MEMBERS)
+    )
+    planned = tuple(
+        Meeting(row.get("date"), row.get("format"), row.get("place"), row.get("purpose"))
+        for row in reader.table(contract.MEETINGS)
+    )
+    if reader.has_errors() or count is None:
+        return reader.result(None)
+    return reader.result(
+        Group(
+            name=labels["name"].text,
+            crpv_count=count,
+            crpv_count_text=count_value.text if count_value else "",
+            meetings=meetings,
+            animation=animation,
+            methods=methods,
+            topics=topics,
+            created=created,
+            contact=labels.get("contact", Value("", "")).text,
+            members=members,
+            planned_meetings=planned,
+        )
+    )
+
+
+def parse_contribution(workbook: Workbook, display: str, centres: CentreIndex) -> Parsed:
+    """An annual contribution's workbook: subject, questions, observations and lessons."""
+    reader = Reader(workbook, display)
+    reader.notices()
+    reader.unknown_tabs(contract.CONTRIBUTION_TABS)
+    labels = reader.labels(contract.CONTRIBUTION, markdown=("introduction",))
+    coordination = _leads(reader, centres, labels.get("coordination"), contract.CONTRIBUTION.name)
+    observations = []
+    for row in reader.table(contract.OBSERVATIONS):
+        centre = centres.resolve(row.get("centre"))
+        if centre is None and row.get("centre"):
+            reader.report(
+                "error",
+                _unknown_centre_message(UnknownCentre(row.get("centre"), 0, centres.suggest(row.get("centre")))),
+                contract.OBSERVATIONS.name,
+                row.cell("centre"),
+                row.get("centre"),
+            )
+        observations.append(
+            Observation(
+                centre or row.get("centre"),
+                row.get("practice"),
+                row.get("territory"),
+                row.get("description"),
+                row.get("lessons"),
+                row.get("source"),
+            )
+        )
+    lessons = tuple(Lesson(row.get("lesson"), row.get("detail")) for row in reader.table(contract.LESSONS))
+    if reader.has_errors():
+        return reader.result(None)
+    return reader.result(
+        Contribution(
+            subject=labels["subject"].text,
+            questions=split_items(labels["questions"].text),
+            observations=tuple(observations),
+            coordination=coordination,
+            introduction=labels.get("introduction", Value("", "")).text,
+            lessons=lessons,
+        )
+    )

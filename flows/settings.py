@@ -1,0 +1,44 @@
+"""Paths and environment, resolved in one place; Prefect set up to run quietly and offline."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES_DIR = ROOT / "templates"
+EXPECTATIONS_DIR = ROOT / "expectations"
+EDITIONS_DIR = ROOT / "sources" / "editions"
+OUTPUT_DIR = ROOT / "output"
+
+# Defaults only: anything the user exports wins.
+PREFECT_DEFAULTS = {
+    "PREFECT_HOME": str(ROOT / ".prefect"),
+    "DO_NOT_TRACK": "1",
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "PREFECT_LOGGING_LEVEL": "WARNING",
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
+    "PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW": "ignore",
+}
+
+
+def load_dotenv(path: Path = ROOT / ".env") -> None:
+    """Read `NAME=value` lines of a git-ignored .env into the environment, without overriding it."""
+    if not path.is_file():
+        return
+    for line in path.read_text(encoding="utf-8").splitlines():
+        name, separator, value = line.partition("=")
+        if separator and name.strip() and not name.lstrip().startswith("#"):
+            os.environ.setdefault(name.strip(), value.strip().strip("'\""))
+
+
+def configure_prefect() -> None:
+    """Point Prefect at the project's own home, quiet and offline, before it is imported."""
+    load_dotenv()
+    for name, value in PREFECT_DEFAULTS.items():
+        os.environ.setdefault(name, value)
+
+
+def default_source(year: int) -> Path:
+    """The bundled edition folder of a year."""
+    return EDITIONS_DIR / str(year)

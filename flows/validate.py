@@ -1,0 +1,177 @@
+"""Great Expectations suites (JSON in expectations/) run on each workbook's staged tabs.
+
+Each expectation's `meta` says how a failure reads: `severity` (error or warning), `message` (French,
+formatted with the expectation's kwargs and the failing row's values), and `cell_of` (the field whose
+cell a failure points at, when the checked column is derived from another one).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from flows.centres import CentreIndex
+from flows.fields import parse_count, parse_creation, parse_meeting_count
+from flows.model import Problem
+from flows.parse import Row
+from flows.settings import EXPECTATIONS_DIR
+from sources.workbook import match_key
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+Derive = Callable[[list[Row], dict[str, list[Row]], CentreIndex | None], dict[str, list[Any]]]
+
+
+def _fiche(rows: list[Row], staged: dict[str, list[Row]], _: CentreIndex | None) -> dict[str, list[Any]]:
+    row = rows[0]
+    meetings = parse_meeting_count(row.get("meetings"))
+    created = parse_creation(row.get("created")) if row.get("created") else None
+    members = staged.get("Membres")
+    planned = staged.get("Réunions")
+    return {
+        "crpv_count_number": [parse_count(row.get("crpv_count"))],
+        "meetings_min": [meetings.minimum],
+        "meetings_max": [meetings.maximum],
+        "created_year": [created.year if created else None],
+        "members_rows": [len(members) if members is not None else None],
+        "meeting_rows": [len(planned) if planned is not None else None],
+    }
+
+
+def _normalised(column: str) -> Derive:
+    def derive(rows: list[Row], *_: object) -> dict[str, list[Any]]:
+        return {f"{column}_key": [match_key(r.get(column)) or None for r in rows]}
+
+    return derive
+
+
+# Columns computed from the staged text so that expectations can compare numbers and normalised words.
+DERIVED: dict[str, Derive] = {
+    "group.fiche": _fiche,
+    "group.membres": _normalised("role"),
+    "group.reunions": _normalised("format"),
+}
+
+
+def suite_name(kind: str, tab: str) -> str:
+    """`group.fiche` for the tab `Fiche` of a group workbook."""
+    return f"{kind}.{match_key(tab).replace(' ', '-')}"
+
+
+@cache
+def load_suite_files() -> dict[str, dict[str, Any]]:
+    """Every suite of expectations/, by name, as stored."""
+    suites = {}
+    for path in sorted(Path(EXPECTATIONS_DIR).glob("*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        suites[data["name"]] = data
+    return suites
+
+
+class Checker:
+    """One Great Expectations context and the suites, loaded once, shared by every workbook."""
+
+    def __init__(self) -> None:
+        import great_expectations as gx
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        self._lock = threading.Lock()
+        context = gx.get_context(mode="ephemeral")
+        context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        asset = context.data_sources.add_pandas("recueil").add_dataframe_asset("tabs")
+        self._batches = asset.add_batch_definition_whole_dataframe("tab")
+        files = load_suite_files()
+        self._suites = {name: gx.ExpectationSuite(**data) for name, data in files.items()}
+        self._columns = {
+            name: {
+                e["kwargs"][key]
+                for e in data["expectations"]
+                for key in ("column", "column_A", "column_B")
+                if key in e["kwargs"]
+            }
+            for name, data in files.items()
+        }
+
+    def check(
+        self,
+        kind: str,
+        display: str,
+        staged: dict[str, list[Row]],
+        parameters: dict[str, Any],
+        centres: CentreIndex | None = None,
+    ) -> list[Problem]:
+        """Run the suite of every staged tab of one workbook; failures as problems."""
+        problems: list[Problem] = []
+        for tab, rows in staged.items():
+            name = suite_name(kind, tab)
+            suite = self._suites.get(name)
+            if suite is None:
+                continue
+            frame = self._frame(name, rows, staged, centres, self._columns[name])
+            with self._lock:  # one GX context; its batch registry is not thread-safe
+                batch = self._batches.get_batch(batch_parameters={"dataframe": frame})
+                result = batch.validate(
+                    suite,
+                    result_format={"result_format": "COMPLETE", "unexpected_index_column_names": ["_row"]},
+                    expectation_parameters=parameters,
+                )
+            for outcome in result.results:
+                if outcome.exception_info.get("raised_exception"):
+                    raise RuntimeError(f"suite {name}: {outcome.exception_info.get('exception_message')}")
+                if not outcome.success:
+                    problems.extend(_problems(outcome, display, tab, rows, parameters))
+        return problems
+
+    @staticmethod
+    def _frame(
+        name: str,
+        rows: list[Row],
+        staged: dict[str, list[Row]],
+        centres: CentreIndex | None,
+        columns: set[str],
+    ) -> pd.DataFrame:
+        import pandas as pd
+
+        fields = sorted({f for row in rows for f in row.values})
+        data: dict[str, list[Any]] = {f: [row.get(f) or None for row in rows] for f in fields}
+        data["_row"] = list(range(len(rows)))
+        if name in DERIVED and rows:
+            data.update(DERIVED[name](rows, staged, centres))
+        for column in columns:
+            data.setdefault(column, [None] * len(rows))
+        return pd.DataFrame(data, dtype=object)
+
+
+def _problems(outcome: Any, display: str, tab: str, rows: list[Row], parameters: dict[str, Any]) -> list[Problem]:
+    config = outcome.expectation_config
+    meta = config.meta or {}
+    kwargs = {k: parameters.get(v["$PARAMETER"]) if isinstance(v, dict) and "$PARAMETER" in v else v for k, v in config.kwargs.items()}
+    severity = meta.get("severity", "error")
+    column = meta.get("cell_of") or kwargs.get("column") or kwargs.get("column_A")
+    failing = outcome.result.get("unexpected_index_list")
+    if not failing:
+        message = meta.get("message", config.type).format(**kwargs, observed=outcome.result.get("observed_value"))
+        cell = meta.get("cell")
+        return [Problem(severity, display, message, tab, cell)]
+    problems = []
+    for failure in failing:
+        row = rows[int(failure["_row"])]
+        values = {k: _plain(v) for k, v in failure.items()}
+        message = meta.get("message", config.type).format(**{**kwargs, **values})
+        found = row.get(column) if column in row.values else None
+        problems.append(Problem(severity, display, message, tab, row.cell(column) if column else None, found))
+    return problems
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars as Python numbers, so that messages print `14`, not `np.float64(14.0)`."""
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value

@@ -1,0 +1,1 @@
+"""Where workbooks come from: one interface, a local implementation (CSV folders, .xlsx, .ods)."""
