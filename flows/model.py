@@ -25,7 +25,8 @@ class Problem:
     def where(self) -> str:
         """`Fiche!B3`, `Travaux` or empty, as the report prints it."""
         if self.tab and self.cell:
-            return f"{self.tab}!{self.cell}"
+            separator = ", " if self.cell.startswith("ligne") else "!"
+            return f"{self.tab}{separator}{self.cell}"
         return self.tab or ""
 
     def __str__(self) -> str:
@@ -190,6 +191,7 @@ class Outcome:
     record: Network | Group | Contribution | None
     problems: tuple[Problem, ...] = field(default=())
     modified: str | None = None
+    name_cell: str | None = None
 
     @property
     def errors(self) -> tuple[Problem, ...]:

@@ -49,9 +49,12 @@ class Row:
         value = self.values.get(name)
         return value.text if value else ""
 
-    def cell(self, name: str) -> str:
+    def cell(self, name: str) -> str | None:
+        """The A1 cell of a field, or the row when the column is absent (None on a label tab)."""
         value = self.values.get(name)
-        return value.cell if value else f"ligne {self.number}"
+        if value:
+            return value.cell
+        return f"ligne {self.number}" if self.number else None
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -32,11 +33,18 @@ def load_dotenv(path: Path = ROOT / ".env") -> None:
             os.environ.setdefault(name.strip(), value.strip().strip("'\""))
 
 
+# Libraries that report routine work at INFO/WARNING: GX announces its temporary docs folder,
+# WeasyPrint warns on every font that it subsets with fontTools (no libharfbuzz-subset here).
+QUIET_LOGGERS = {"great_expectations": logging.ERROR, "weasyprint": logging.ERROR, "fontTools": logging.ERROR}
+
+
 def configure_prefect() -> None:
     """Point Prefect at the project's own home, quiet and offline, before it is imported."""
     load_dotenv()
     for name, value in PREFECT_DEFAULTS.items():
         os.environ.setdefault(name, value)
+    for logger, level in QUIET_LOGGERS.items():
+        logging.getLogger(logger).setLevel(level)
 
 
 def default_source(year: int) -> Path:

@@ -8,6 +8,7 @@ cell a failure points at, when the checked column is derived from another one).
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from collections.abc import Callable
 from functools import cache
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from flows.centres import CentreIndex
 from flows.fields import parse_count, parse_creation, parse_meeting_count
-from flows.model import Problem
+from flows.model import Group, Network, Outcome, Problem
 from flows.parse import Row
 from flows.settings import EXPECTATIONS_DIR
 from sources.workbook import match_key
@@ -79,6 +80,11 @@ class Checker:
     def __init__(self) -> None:
         import great_expectations as gx
         from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        # Some GX modules set their own logger to INFO on import; only failures matter here.
+        for name in list(logging.root.manager.loggerDict):
+            if name.startswith("great_expectations"):
+                logging.getLogger(name).setLevel(logging.ERROR)
 
         self._lock = threading.Lock()
         context = gx.get_context(mode="ephemeral")
@@ -175,3 +181,59 @@ def _plain(value: Any) -> Any:
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value
+
+
+def check_across(network: Network, outcomes: dict[str, Outcome]) -> dict[str, Outcome]:
+    """The merged view's rules: one workbook per group name, names matching the `Groupes` tab."""
+    from dataclasses import replace
+
+    from flows.load import display_name
+
+    declared: dict[str, list[str]] = {}
+    added: dict[str, list[Problem]] = {}
+    for registration in network.groups:
+        outcome = outcomes.get(registration.sheet)
+        if outcome is None or not isinstance(outcome.record, Group):
+            continue
+        display = display_name("group", registration.name)
+        cell = _fiche_cell(outcome)
+        if match_key(outcome.record.name) != match_key(registration.name):
+            added.setdefault(registration.sheet, []).append(
+                Problem(
+                    "warning",
+                    display,
+                    f"le nom du groupe diffère de celui de l'onglet « Groupes » du classeur réseau "
+                    f"(« {registration.name} ») : c'est ce dernier qui est imprimé",
+                    "Fiche",
+                    cell,
+                    outcome.record.name,
+                )
+            )
+        declared.setdefault(match_key(outcome.record.name), []).append(registration.sheet)
+    for sheets in declared.values():
+        if len(sheets) > 1:
+            for sheet in sheets:
+                others = ", ".join(s for s in sheets if s != sheet)
+                outcome = outcomes[sheet]
+                added.setdefault(sheet, []).append(
+                    Problem(
+                        "error",
+                        display_name("group", outcome.name),
+                        f"ce groupe de travail est aussi déclaré par le classeur « {others} » : "
+                        "un seul classeur par groupe",
+                        "Fiche",
+                        _fiche_cell(outcome),
+                        outcome.record.name if outcome.record else None,
+                    )
+                )
+    merged = dict(outcomes)
+    for sheet, problems in added.items():
+        outcome = outcomes[sheet]
+        all_problems = outcome.problems + tuple(problems)
+        errors = any(p.severity == "error" for p in all_problems)
+        merged[sheet] = replace(outcome, problems=all_problems, record=None if errors else outcome.record)
+    return merged
+
+
+def _fiche_cell(outcome: Outcome) -> str | None:
+    return outcome.name_cell

@@ -1,0 +1,219 @@
+"""The Prefect flow that wires the stages: read and check each workbook, merge, render, publish."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flows.settings import OUTPUT_DIR, configure_prefect, default_source
+
+configure_prefect()
+
+from prefect import flow, task, unmapped  # noqa: E402  (Prefect reads its settings on import)
+from prefect.cache_policies import NO_CACHE  # noqa: E402
+
+from flows import load, progress, publish, render  # noqa: E402
+from flows.merge import NetworkView, merge  # noqa: E402
+from flows.model import Contribution, Network, Outcome, Problem  # noqa: E402
+from flows.validate import check_across  # noqa: E402
+from sources.local import LocalSource  # noqa: E402
+
+DEFAULT_YEAR = 2024
+
+
+@dataclass
+class BuildReport:
+    """What a build read, found and wrote; what the command line and the benchmark print."""
+
+    year: int | None
+    source: str
+    outcomes: list[Outcome] = field(default_factory=list)
+    files: list[tuple[str, int]] = field(default_factory=list)
+    folder: str = ""
+    draft: bool = False
+    strict: bool = False
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def problems(self) -> list[Problem]:
+        return [p for o in self.outcomes for p in o.problems]
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every workbook made it in, 1 when problems kept data out."""
+        return 1 if self.errors else 0
+
+
+def warm_up() -> threading.Thread:
+    """Import the heavy checkers and renderers in the background while Prefect starts its API."""
+
+    def work() -> None:
+        load.checker()
+        import weasyprint  # noqa: F401
+
+    thread = threading.Thread(target=work, name="warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
+@task(name="lire-classeur", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[2, 10])
+def read_workbook(source: LocalSource, kind: load.Kind, name: str, sheet: str) -> load.Fetched:
+    """Read one workbook from the source (retried: a remote source may fail for a moment)."""
+    fetched = load.fetch(source, kind, name, sheet)
+    progress.advance(name)
+    return fetched
+
+
+@task(name="controler-classeur", cache_policy=NO_CACHE)
+def check_workbook(fetched: load.Fetched, network: Network | None) -> Outcome:
+    """Parse one workbook and run its Great Expectations suites."""
+    outcome = load.check(fetched, network)
+    progress.advance(fetched.name)
+    return outcome
+
+
+@task(name="fusionner", cache_policy=NO_CACHE)
+def merge_view(network: Network, outcomes: dict[str, Outcome], contributions: list[Contribution]) -> NetworkView:
+    """The network view of the edition."""
+    return merge(network, outcomes, contributions)
+
+
+@task(name="produire-documents", cache_policy=NO_CACHE)
+def render_documents(
+    network: Network,
+    outcomes: dict[str, Outcome],
+    contributions: list[Contribution],
+    view: NetworkView,
+    staging: Path,
+    draft: bool,
+) -> None:
+    """Render the programme, each contribution and the network view into `staging`."""
+    year = network.programme.year
+    today = dt.date.today()
+    html = render.programme_html(network, outcomes, view, today, draft)
+    render.write_pdf(html, staging / f"programme-{year}.pdf")
+    progress.advance("Programme")
+    for contribution in contributions:
+        html = render.contribution_html(network, contribution, today, draft)
+        target = staging / "contributions" / f"{render.slugify(contribution.subject)}.pdf"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        render.write_pdf(html, target)
+        progress.advance(contribution.subject)
+    render.write_view_xlsx(view, network, staging / f"reseau-{year}.xlsx")
+    progress.advance("Vue du réseau")
+
+
+@flow(name="build-edition", log_prints=False)
+def build_edition(
+    year: int | None = None,
+    source: str | None = None,
+    out: str | None = None,
+    strict: bool = False,
+) -> BuildReport:
+    """Build an edition's documents from its workbooks; a workbook with errors is left out."""
+    source_path = Path(source) if source else default_source(year or DEFAULT_YEAR)
+    report = BuildReport(year, str(source_path), strict=strict)
+    local = LocalSource(source_path)
+
+    clock = _Clock()
+    progress.stage("Lecture du classeur réseau", 1)
+    with clock("read"):
+        fetched_network = read_workbook(local, "network", "Réseau", load.NETWORK_SHEET)
+    with clock("check"):
+        network_outcome = check_workbook(fetched_network, None)
+    report.outcomes.append(network_outcome)
+    network = network_outcome.record
+    if not isinstance(network, Network):
+        report.timings = clock.done()
+        return report
+    if year is not None and network.programme.year != year:
+        report.outcomes[0] = _year_mismatch(network_outcome, year)
+        report.timings = clock.done()
+        return report
+    report.year = network.programme.year
+
+    registrations = [("group", r) for r in network.groups]
+    registrations += [("contribution", r) for r in network.contributions]
+    progress.stage("Lecture des classeurs", len(registrations))
+    with clock("read"):
+        fetched = read_workbook.map(
+            local,
+            [kind for kind, _ in registrations],
+            [r.name for _, r in registrations],
+            [r.sheet for _, r in registrations],
+        ).result()
+    progress.stage("Contrôle des classeurs", len(registrations))
+    with clock("check"):
+        outcomes = check_workbook.map(fetched, unmapped(network)).result()
+        groups = check_across(network, {o.sheet: o for o in outcomes if o.kind == "group"})
+    contribution_outcomes = [o for o in outcomes if o.kind == "contribution"]
+    report.outcomes += list(groups.values()) + contribution_outcomes
+    contributions = [o.record for o in contribution_outcomes if o.ok and isinstance(o.record, Contribution)]
+
+    report.draft = bool(report.errors)
+    if strict and report.draft:
+        report.timings = clock.done()
+        return report
+
+    with clock("merge"):
+        view = merge_view(network, groups, contributions)
+
+    out_dir = Path(out) if out else OUTPUT_DIR
+    progress.stage("Production des documents", 2 + len(contributions))
+    with clock("render"):
+        staging = publish.staging_folder(out_dir)
+        render_documents(network, groups, contributions, view, staging, report.draft)
+    target = publish.edition_folder(out_dir, network.programme.year, report.draft)
+    placed = publish.publish(staging, target)
+    report.folder = str(target)
+    report.files = [(str(p), p.stat().st_size) for p in placed]
+    report.timings = clock.done()
+    return report
+
+
+class _Clock:
+    """Wall time per stage, summed over the stage's visits, plus the flow's total."""
+
+    def __init__(self) -> None:
+        self.started = time.perf_counter()
+        self.stages: dict[str, float] = {}
+
+    @contextmanager
+    def __call__(self, stage: str) -> Iterator[None]:
+        begun = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.stages[stage] = self.stages.get(stage, 0.0) + time.perf_counter() - begun
+
+    def done(self) -> dict[str, float]:
+        return {**self.stages, "total": time.perf_counter() - self.started}
+
+
+def _year_mismatch(outcome: Outcome, year: int) -> Outcome:
+    from dataclasses import replace
+
+    network = outcome.record
+    assert isinstance(network, Network)
+    problem = Problem(
+        "error",
+        "Réseau",
+        f"l'édition demandée est {year} mais le classeur réseau décrit l'année {network.programme.year}",
+        "Programme",
+        None,
+        str(network.programme.year),
+    )
+    return replace(outcome, record=None, problems=outcome.problems + (problem,))

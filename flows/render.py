@@ -1,0 +1,228 @@
+"""Documents from records: Jinja2 templates (autoescaped) into PDF with WeasyPrint, and the .xlsx view."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from markupsafe import Markup
+
+from flows.model import Contribution, Group, LeadEntry, Network, Outcome
+from flows.settings import TEMPLATES_DIR
+
+if TYPE_CHECKING:
+    from flows.merge import NetworkView
+
+SAFE_LINK = re.compile(r"^(https?://|mailto:)", re.IGNORECASE)
+
+
+def slugify(text: str) -> str:
+    """A file name from a title: `Le contrat de ville intégrateur` → `le-contrat-de-ville-integrateur`."""
+    bare = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", bare.lower()).strip("-") or "document"
+
+
+def sort_key(text: str) -> str:
+    """French alphabetical order: accents and case ignored (`Éducation` between `D` and `F`)."""
+    bare = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in bare if not unicodedata.combining(c)).casefold()
+
+
+@cache
+def _markdown() -> Any:
+    from markdown_it import MarkdownIt
+
+    md = MarkdownIt("commonmark", {"html": False, "typographer": False}).disable("image")
+    md.validateLink = lambda url: bool(SAFE_LINK.match(url.strip()))
+    return md
+
+
+def markdown(text: str) -> Markup:
+    """Markdown of a sheet cell as HTML: raw HTML escaped, images dropped, only http(s)/mailto links."""
+    return Markup(_markdown().render(text or ""))
+
+
+def safe_url(url: str) -> str | None:
+    """The address itself when it may become a link, else None."""
+    url = (url or "").strip()
+    return url if re.match(r"^https?://[^\s<>\"']+$", url, re.IGNORECASE) else None
+
+
+def french_date(value: dt.date | str) -> str:
+    """`12 mars 2024`, the way the documents print dates."""
+    from babel.dates import format_date
+
+    if isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value[:10])
+        except ValueError:
+            return value
+    return format_date(value, format="d MMMM y", locale="fr_FR")
+
+
+def lead_lines(entries: tuple[LeadEntry, ...]) -> list[str]:
+    """`Animation` entries as written, one printed line per line of the cell."""
+    lines: dict[int, list[str]] = {}
+    for entry in entries:
+        lines.setdefault(entry.line, []).append(entry.text)
+    return [", ".join(texts) for _, texts in sorted(lines.items())]
+
+
+@cache
+def _environment() -> Any:
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        autoescape=select_autoescape(["html"], default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(markdown=markdown, french_date=french_date, safe_url=safe_url, lead_lines=lead_lines)
+    return env
+
+
+def render_html(template: str, **context: Any) -> str:
+    """HTML of a template with its context; every value from a sheet is escaped."""
+    return _environment().get_template(template).render(**context)
+
+
+def _fetcher() -> Any:
+    from weasyprint.urls import URLFetcher
+
+    templates = TEMPLATES_DIR.resolve()
+
+    class TemplatesOnly(URLFetcher):
+        """Lets WeasyPrint read the templates' own files and data: URLs, nothing else."""
+
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            if url.startswith("data:"):
+                return super().fetch(url, headers)
+            if url.startswith("file:"):
+                from urllib.request import url2pathname
+
+                path = Path(url2pathname(url.removeprefix("file:").split("?")[0])).resolve()
+                if path.is_relative_to(templates) and path.is_file():
+                    return super().fetch(url, headers)
+            raise ValueError(f"ressource refusée : {url[:80]}")
+
+    return TemplatesOnly(allowed_protocols=("file", "data"), timeout=1)
+
+
+def write_pdf(html: str, target: Path) -> None:
+    """Render HTML to a PDF file; only the templates' own files may be read."""
+    from weasyprint import HTML
+
+    document = HTML(string=html, base_url=str(TEMPLATES_DIR) + "/", url_fetcher=_fetcher())
+    document.write_pdf(target, pdf_variant="pdf/ua-1")
+
+
+def programme_html(
+    network: Network,
+    outcomes: dict[str, Outcome],
+    view: NetworkView,
+    generated: dt.date,
+    draft: bool = False,
+) -> str:
+    """The annual programme: title page, contents, sections, then every working group's record."""
+    records = []
+    for registration in network.groups:
+        outcome = outcomes.get(registration.sheet)
+        group = outcome.record if outcome and outcome.ok else None
+        reason = None
+        if group is None:
+            reason = str(outcome.errors[0]) if outcome and outcome.errors else "classeur non lu"
+        records.append(
+            {
+                "name": registration.name,
+                "anchor": "gt-" + slugify(registration.name),
+                "group": group if isinstance(group, Group) else None,
+                "reason": reason,
+                "error_count": len(outcome.errors) if outcome else 0,
+            }
+        )
+    return render_html(
+        "programme.html",
+        programme=network.programme,
+        sections=network.sections,
+        records=records,
+        group_list=sorted(records, key=lambda r: sort_key(r["name"])),
+        summary=view.groups.to_dict("records"),
+        totals=view.totals,
+        generated=generated,
+        draft=draft,
+    )
+
+
+def contribution_html(
+    network: Network, contribution: Contribution, generated: dt.date, draft: bool = False
+) -> str:
+    """One annual contribution: subject, questions, introduction, observations by centre, lessons."""
+    centres = {c.sigle: c for c in network.centres}
+    by_centre: dict[str, list[Any]] = {}
+    for observation in contribution.observations:
+        by_centre.setdefault(observation.centre, []).append(observation)
+    contributors = [centres.get(sigle) for sigle in by_centre]
+    return render_html(
+        "contribution.html",
+        programme=network.programme,
+        contribution=contribution,
+        by_centre=[(centres.get(s), s, obs) for s, obs in by_centre.items()],
+        contributors=sorted(
+            (c for c in contributors if c), key=lambda c: sort_key(c.name or c.sigle)
+        ),
+        generated=generated,
+        draft=draft,
+    )
+
+
+def write_view_xlsx(view: NetworkView, network: Network, target: Path) -> None:
+    """The network view as a spreadsheet: groups, group × centre matrix, totals (French headers)."""
+    import pandas as pd
+
+    groups = view.groups.rename(columns=GROUP_COLUMNS)[list(GROUP_COLUMNS.values())]
+    groups["Imprimé"] = groups["Imprimé"].map({True: "oui", False: "non"})
+    names = {c.sigle: c.name for c in network.centres}
+    totals = pd.DataFrame(
+        [(TOTAL_LABELS[k], v) for k, v in view.totals.items()], columns=["Indicateur", "Valeur"]
+    )
+    with pd.ExcelWriter(target, engine="openpyxl") as writer:
+        groups.to_excel(writer, sheet_name="Groupes", index=False)
+        view.matrix.rename(columns=names).to_excel(writer, sheet_name="Groupes x CRPV", index_label="Groupe")
+        totals.to_excel(writer, sheet_name="Totaux", index=False)
+        for sheet in writer.sheets.values():
+            sheet.freeze_panes = "B2"
+            for column in sheet.columns:
+                width = max(len(str(c.value or "")) for c in column)
+                sheet.column_dimensions[column[0].column_letter].width = min(max(width + 2, 8), 60)
+
+
+GROUP_COLUMNS = {
+    "order": "Ordre",
+    "group": "Groupe",
+    "sheet": "Feuille",
+    "printed": "Imprimé",
+    "errors": "Erreurs",
+    "crpv_count": "CRPV impliqués",
+    "meetings": "Réunions (tel qu'écrit)",
+    "meetings_min": "Réunions min.",
+    "meetings_max": "Réunions max.",
+    "created_year": "Créé en",
+    "leads": "Animation",
+    "topics": "Sujets de travail",
+}
+TOTAL_LABELS = {
+    "groups_registered": "Groupes de travail inscrits",
+    "groups_printed": "Groupes imprimés",
+    "centres": "Centres de ressources (liste CRPV)",
+    "centres_leading": "Centres animant au moins un groupe",
+    "participations": "Participations de CRPV aux groupes",
+    "meetings": "Réunions prévues dans l'année",
+    "contributions": "Contributions annuelles",
+    "observations": "Pratiques observées",
+}
