@@ -12,7 +12,7 @@ from sources.workbook import match_key
 
 _PUNCTUATION = re.compile(r"[-‐–—'’_/.]")
 _DEPTH_ZERO_COMMA = re.compile(r",(?![^()]*\))")
-_JOINERS = re.compile(r"\s+(?:et|&)\s+")
+_JOINERS = re.compile(r"(\s+(?:et|&)\s+)")
 _FREE_TEXT_MIN_WORDS = 4
 _NEAR_MISS = 0.8
 
@@ -112,9 +112,22 @@ class CentreIndex:
             return [LeadEntry(segment, number, sigle, people.strip())]
         if sigle := self.resolve(segment):
             return [LeadEntry(segment, number, sigle)]
-        parts = _JOINERS.split(segment)
-        if len(parts) > 1 and all(self.resolve(p) for p in parts):
-            return [LeadEntry(p.strip(), number, self.resolve(p)) for p in parts]
+        names = self._joined(_JOINERS.split(segment))
+        if names and len(names) > 1:
+            return [LeadEntry(name.strip(), number, self.resolve(name)) for name in names]
+        return None
+
+    def _joined(self, pieces: list[str]) -> list[str] | None:
+        """Names joined by `et` / `&`; a name may hold one itself (`Villes et Territoires`)."""
+        # pieces alternate text and joiner: [text, joiner, text, ...]; the longest known head first.
+        for end in range(len(pieces), 0, -2):
+            head = "".join(pieces[:end])
+            if self.resolve(head):
+                if end == len(pieces):
+                    return [head]
+                rest = self._joined(pieces[end + 1 :])
+                if rest:
+                    return [head, *rest]
         return None
 
     def _unresolved(self, text: str, number: int) -> tuple[list[LeadEntry], list[UnknownCentre]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from pathlib import Path
 
 from sources.workbook import SourceError, Tab, Workbook
@@ -70,7 +71,8 @@ def _read_csv(file: Path, workbook: str) -> tuple[tuple[tuple[str, ...], ...], s
 
 def _delimiter(text: str, filename: str) -> tuple[str, str | None]:
     """Commas by contract; a French spreadsheet's export uses semicolons, read with a notice."""
-    first_line = next((line for line in text.splitlines() if line.strip()), "")
+    unquoted = re.sub(r'"[^"]*"', "", text)  # a separator inside a quoted cell is not one
+    first_line = next((line for line in unquoted.splitlines() if line.strip()), "")
     if first_line.count(";") > first_line.count(","):
         return ";", f"le fichier {filename} est séparé par des points-virgules (lu quand même)"
     return ",", None

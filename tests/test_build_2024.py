@@ -1,0 +1,203 @@
+"""End to end: the real Prefect flow builds the bundled 2024 edition; the PDFs are read back."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.pdftext import flat, pdf_text, words
+
+SEED = Path(__file__).parent / "fixtures" / "programme-2024-seed.txt"
+RECORD_TITLE = re.compile(r"> Groupe de travail « ([^»]+?) »")
+
+# Words of the seed that the programme prints differently on purpose: the seed's label variants
+# (the contract has one label per field), the misspelt "CPRV", and the seed's section numbering marks.
+NOT_PRINTED = {
+    "envisagées", "privilégiées", "Date", "création", "Contenu", "sujets", "CPRV",
+    "travail", "de",  # from "Contenu, sujets de travail" / "Modalités de travail": printed elsewhere too
+}
+
+
+@pytest.fixture(scope="module")
+def build(tmp_path_factory: pytest.TempPathFactory):
+    from flows.build import build_edition
+
+    out = tmp_path_factory.mktemp("output")
+    report = build_edition(year=2024, out=str(out))
+    return report, out
+
+
+@pytest.fixture(scope="module")
+def programme(build) -> str:
+    _, out = build
+    return pdf_text(out / "2024" / "programme-2024.pdf")
+
+
+@pytest.fixture(scope="module")
+def seed() -> str:
+    return SEED.read_text(encoding="utf-8")
+
+
+def seed_records(seed: str) -> list[tuple[str, str]]:
+    """(title, body) of each working-group record of the seed, in the seed's order."""
+    matches = list(RECORD_TITLE.finditer(seed))
+    return [
+        (m.group(1).strip(), seed[m.end() : matches[i + 1].start() if i + 1 < len(matches) else len(seed)])
+        for i, m in enumerate(matches)
+    ]
+
+
+def test_build_reads_every_workbook_without_problems(build) -> None:
+    report, _ = build
+    assert len(report.outcomes) == 1 + 12 + 2
+    assert [str(p) for p in report.problems] == []
+    assert report.exit_code == 0
+    assert not report.draft
+
+
+def test_build_writes_the_documents(build) -> None:
+    _, out = build
+    edition = out / "2024"
+    expected = {
+        "programme-2024.pdf",
+        "reseau-2024.xlsx",
+        "contributions/culture-et-politique-de-la-ville.pdf",
+        "contributions/le-contrat-de-ville-integrateur.pdf",
+    }
+    written = {str(p.relative_to(edition)) for p in edition.rglob("*") if p.is_file()}
+    assert written == expected
+    assert not list(out.glob(".staging-*")), "the staging folder is removed after publication"
+
+
+def test_every_word_of_the_seed_is_printed(programme: str, seed: str) -> None:
+    printed = words(programme)
+    missing = {w for w in words(seed, hyphenated=False) if w not in printed} - NOT_PRINTED
+    assert missing == set()
+
+
+def test_records_come_in_the_seeds_order(programme: str, seed: str) -> None:
+    text = flat(programme)
+    titles = [title for title, _ in seed_records(seed)]
+    assert len(titles) == 12
+    positions = [text.find(f"Groupe de travail « {title} » Nombre de CRPV") for title in titles]
+    assert -1 not in positions, dict(zip(titles, positions, strict=True))
+    assert positions == sorted(positions)
+
+
+def _printed_record(programme: str, title: str) -> str:
+    """The text of a group's record: from its title (followed by its first row) to the next one."""
+    text = flat(programme)
+    start = text.find(f"Groupe de travail « {title} » Nombre de CRPV")
+    assert start != -1, title
+    following = re.search(r"Groupe de travail « [^»]+ » Nombre de CRPV", text[start + 1 :])
+    return text[start : start + 1 + following.start() if following else len(text)]
+
+
+@pytest.mark.parametrize("index", range(12))
+def test_each_record_carries_the_seeds_figures(programme: str, seed: str, index: int) -> None:
+    title, body = seed_records(seed)[index]
+    record = _printed_record(programme, title)
+    count = re.search(r"Nombre de CRPV impliqués\s+(\d+)", body).group(1)
+    assert f"Nombre de CRPV impliqués {count} CRPV" in record
+    meetings = " ".join(re.search(r"Nombre de réunions\s+(.+)", body).group(1).split())
+    assert f"Nombre de réunions {meetings}".replace("’", "'") in record
+    created = re.search(r"(?:Groupe créé en|Date de création)\s+(\d{4})", body) or re.search(
+        r"Groupe créé en\s+\n(\w+ \d{4})", body
+    )
+    if created:
+        assert created.group(1) in record
+    else:
+        assert "Groupe créé en" not in record
+
+
+def test_people_are_printed_with_their_group(programme: str) -> None:
+    people = {
+        "Éducation": ["Marie-Pascale GUYON", "Eloïse THEBAUD", "Mickaël GUANEL"],
+        "Participation des habitants": ["Noémie SIEFERT", "Cyril MELOT"],
+    }
+    for group, names in people.items():
+        record = _printed_record(programme, group)
+        for name in names:
+            assert name in record, (group, name)
+
+
+def test_the_list_of_twelve_groups_is_alphabetical(programme: str) -> None:
+    text = flat(programme)
+    start = text.index("12 groupes de travail :")
+    listed = text[start : start + 600]
+    order = ["Contractualisation", "Cosoter", "Développement économique", "Éducation",
+             "Égalité femmes-hommes", "Participation des habitants", "Questions urbaines",
+             "Ressource & Communication", "Santé", "Sport et quartiers populaires", "Transition",
+             "Valeurs de la République et laïcité"]
+    positions = [listed.find(name) for name in order]
+    assert -1 not in positions and positions == sorted(positions)
+
+
+def test_contents_page_lists_sections_and_groups_with_pages(programme: str) -> None:
+    contents = flat(programme.split("\f")[1])
+    assert contents.startswith("Sommaire") or "Sommaire" in contents
+    assert re.search(r"Les cités éducatives\s*\.*\s*\d+", contents)
+    assert re.search(r"Groupe de travail « Santé »\s*\.*\s*\d+", contents)
+
+
+def test_pages_are_numbered(build) -> None:
+    from pypdf import PdfReader
+
+    _, out = build
+    reader = PdfReader(out / "2024" / "programme-2024.pdf")
+    total = len(reader.pages)
+    assert total > 5
+    assert f"{total} / {total}" in reader.pages[-1].extract_text()
+
+
+def test_pdf_declares_french_and_title(build) -> None:
+    from pypdf import PdfReader
+
+    _, out = build
+    reader = PdfReader(out / "2024" / "programme-2024.pdf")
+    assert reader.metadata.title == "Programme annuel 2024"
+    assert reader.trailer["/Root"]["/Lang"] == "fr"
+
+
+def test_contribution_documents_carry_their_workbooks(build) -> None:
+    from flows.parse import parse_contribution
+    from flows.centres import CentreIndex
+    from flows.parse import parse_network
+    from sources.local import LocalSource
+
+    _, out = build
+    source = LocalSource(Path("sources/editions/2024"))
+    network = parse_network(source.read_network()).record
+    centres = CentreIndex(network.centres)
+    for registration in network.contributions:
+        contribution = parse_contribution(source.read(registration.sheet), "c", centres).record
+        slug = {"Culture et politique de la ville": "culture-et-politique-de-la-ville",
+                "Le contrat de ville intégrateur": "le-contrat-de-ville-integrateur"}[registration.name]
+        text = flat(pdf_text(out / "2024" / "contributions" / f"{slug}.pdf"))
+        assert flat(contribution.subject) in text
+        for question in contribution.questions:
+            assert flat(question) in text
+        for observation in contribution.observations:
+            assert flat(observation.practice) in text
+            assert centres.centres[observation.centre].name in text
+        for lesson in contribution.lessons:
+            assert flat(lesson.lesson) in text
+        assert "Centres de ressources contributeurs" in text
+
+
+def test_network_view_spreadsheet(build) -> None:
+    import pandas as pd
+
+    _, out = build
+    path = out / "2024" / "reseau-2024.xlsx"
+    groups = pd.read_excel(path, sheet_name="Groupes")
+    assert list(groups["Groupe"])[:2] == ["Contractualisation", "Cosoter"]
+    assert len(groups) == 12
+    assert groups.loc[groups["Groupe"] == "Questions urbaines", "Réunions min."].item() == 6
+    assert groups.loc[groups["Groupe"] == "Questions urbaines", "Réunions max."].item() == 7
+    matrix = pd.read_excel(path, sheet_name="Groupes x CRPV", index_col=0)
+    assert matrix.loc["Éducation", "Ville Caraïbe"] == "animation"
+    totals = pd.read_excel(path, sheet_name="Totaux")
+    assert "Participations de CRPV aux groupes" in set(totals["Indicateur"])
