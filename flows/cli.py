@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
 def _console() -> Console:
     from rich.console import Console
 
-    return Console(highlight=False)
+    return Console(highlight=False, soft_wrap=True)
 
 
 def _build(arguments: argparse.Namespace) -> int:

@@ -39,7 +39,8 @@ class Problem:
             if len(found) > _FOUND_SHOWN:
                 found = found[: _FOUND_SHOWN - 1] + "…"
             text += f" · « {found} »"
-        return f"{text} : {self.message}"
+        ending = "" if self.message.endswith((".", "?", "!", "…")) else "."
+        return f"{text} : {self.message}{ending}"
 
 
 @dataclass(frozen=True)

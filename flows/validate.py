@@ -156,7 +156,10 @@ class Checker:
 def _problems(outcome: Any, display: str, tab: str, rows: list[Row], parameters: dict[str, Any]) -> list[Problem]:
     config = outcome.expectation_config
     meta = config.meta or {}
-    kwargs = {k: parameters.get(v["$PARAMETER"]) if isinstance(v, dict) and "$PARAMETER" in v else v for k, v in config.kwargs.items()}
+    kwargs = {
+        k: _plain(parameters.get(v["$PARAMETER"]) if isinstance(v, dict) and "$PARAMETER" in v else v)
+        for k, v in config.kwargs.items()
+    }
     severity = meta.get("severity", "error")
     column = meta.get("cell_of") or kwargs.get("column") or kwargs.get("column_A")
     failing = outcome.result.get("unexpected_index_list")

@@ -1,40 +1,30 @@
-"""Small builders shared by the unit tests: in-memory workbooks and the bundled 2024 edition."""
+"""Small builders shared by the unit tests: in-memory workbooks and the bundled 2024 centres."""
 
 from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
 
+from flows.centres import CentreIndex
+from flows.parse import parse_network
+from sources.local import read_workbook
 from sources.workbook import Tab, Workbook
 
-ROOT = Path(__file__).resolve().parent.parent
-EDITION_2024 = ROOT / "sources" / "editions" / "2024"
+EDITION_2024 = Path(__file__).resolve().parent.parent / "sources" / "editions" / "2024"
 
 
 def tab(name: str, *rows: tuple[str, ...]) -> Tab:
-    """A tab from rows of text cells, exactly as a source would give them."""
+    """A tab from rows of cells, row 1 first."""
     return Tab(name, tuple(tuple(row) for row in rows))
 
 
-def workbook(*tabs: Tab, name: str = "gt-test", notices: tuple[str, ...] = ()) -> Workbook:
-    """A workbook holding these tabs."""
-    return Workbook(name, f"memory:{name}", tuple(tabs), notices)
+def workbook(*tabs: Tab, name: str = "classeur", notices: tuple[str, ...] = ()) -> Workbook:
+    """An in-memory workbook holding `tabs`, with what its reading noticed."""
+    return Workbook(name, f"memoire:{name}", tuple(tabs), notices)
 
 
 @cache
-def network_2024():
-    """The bundled network workbook, parsed (module-level cache: read once per run)."""
-    from flows.parse import parse_network
-    from sources.local import read_workbook
-
-    parsed = parse_network(read_workbook(EDITION_2024 / "reseau"))
-    assert parsed.record is not None, [str(p) for p in parsed.problems]
-    return parsed.record
-
-
-@cache
-def centres_2024():
-    """A CentreIndex over the bundled `CRPV` tab."""
-    from flows.centres import CentreIndex
-
-    return CentreIndex(network_2024().centres)
+def centres_2024() -> CentreIndex:
+    """The reference list of centres of the bundled 2024 network workbook."""
+    network = parse_network(read_workbook(EDITION_2024 / "reseau")).record
+    return CentreIndex(network.centres)
