@@ -172,7 +172,7 @@ def _problems(outcome: Any, display: str, tab: str, rows: list[Row], parameters:
         row = rows[int(failure["_row"])]
         values = {k: _plain(v) for k, v in failure.items()}
         message = meta.get("message", config.type).format(**{**kwargs, **values})
-        found = row.get(column) if column in row.values else None
+        found = (row.get(column) or None) if column in row.values else None
         problems.append(Problem(severity, display, message, tab, row.cell(column) if column else None, found))
     return problems
 

@@ -28,3 +28,9 @@ def centres_2024() -> CentreIndex:
     """The reference list of centres of the bundled 2024 network workbook."""
     network = parse_network(read_workbook(EDITION_2024 / "reseau")).record
     return CentreIndex(network.centres)
+
+
+@cache
+def network_2024():
+    """The bundled 2024 network workbook, parsed."""
+    return parse_network(read_workbook(EDITION_2024 / "reseau")).record

@@ -1,0 +1,145 @@
+"""The Great Expectations suites of expectations/, really run, and the rules across workbooks."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from flows import load
+from flows.load import Fetched
+from flows.model import Outcome
+from flows.settings import EXPECTATIONS_DIR
+from flows.validate import check_across
+from tests.helpers import network_2024, tab, workbook
+
+FICHE = (
+    ("Groupe de travail", "Santé"),
+    ("Nombre de CRPV impliqués", "2 CRPV"),
+    ("Nombre de réunions", "Entre 2 et 3"),
+    ("Groupe créé en", "2020"),
+    ("Animation", "Normanvilles, Profession Banlieue"),
+    ("Modalités de travail", "Visio"),
+)
+TRAVAUX = (("Sujet", "Précisions"), ("Partage de ressources", ""))
+
+
+def check_group(*tabs, fiche=FICHE) -> Outcome:
+    book = workbook(tab("Fiche", *fiche), *tabs)
+    return load.check(Fetched("group", "Santé", "gt-sante", book), network_2024())
+
+
+def with_label(label: str, value: str) -> tuple[tuple[str, str], ...]:
+    rows = [row for row in FICHE if row[0] != label]
+    return (*rows, (label, value))
+
+
+def only(outcome: Outcome, severity: str):
+    found = [p for p in outcome.problems if p.severity == severity]
+    assert len(found) == 1, [str(p) for p in outcome.problems]
+    return found[0]
+
+
+def test_every_suite_file_is_valid_and_says_how_failures_read() -> None:
+    files = sorted(EXPECTATIONS_DIR.glob("*.json"))
+    assert len(files) >= 10
+    for path in files:
+        suite = json.loads(path.read_text(encoding="utf-8"))
+        assert path.stem == suite["name"]
+        for expectation in suite["expectations"]:
+            assert expectation["meta"]["severity"] in ("error", "warning")
+            assert expectation["meta"]["message"]
+
+
+def test_a_clean_group_has_no_problem() -> None:
+    outcome = check_group(tab("Travaux", *TRAVAUX))
+    assert outcome.problems == ()
+    assert outcome.ok
+
+
+@pytest.mark.parametrize("count", ["0", "21", "99 CRPV"])
+def test_centre_count_outside_the_reference_list(count: str) -> None:
+    outcome = check_group(tab("Travaux", *TRAVAUX), fiche=with_label("Nombre de CRPV impliqués", count))
+    error = only(outcome, "error")
+    assert (error.tab, error.cell, error.found) == ("Fiche", "B6", count)
+    assert "un nombre de 1 à 20 est attendu" in error.message
+    assert outcome.record is None
+
+
+def test_creation_after_the_edition_is_a_warning() -> None:
+    outcome = check_group(tab("Travaux", *TRAVAUX), fiche=with_label("Groupe créé en", "3024"))
+    warning = only(outcome, "warning")
+    assert (warning.cell, warning.found) == ("B6", "3024")
+    assert outcome.ok
+
+
+def test_travaux_without_rows_is_an_error() -> None:
+    error = only(check_group(tab("Travaux", ("Sujet", "Précisions"))), "error")
+    assert (error.tab, error.cell) == ("Travaux", "A2")
+    assert "au moins un sujet" in error.message
+
+
+def test_members_must_match_the_declared_count() -> None:
+    members = tab("Membres", ("CRPV", "Rôle"), ("Normanvilles", "animation"), ("IREV", ""), ("ORIV", ""))
+    error = only(check_group(tab("Travaux", *TRAVAUX), members), "error")
+    assert error.cell == "B2" and "compte 3 centre(s)" in error.message and "est 2" in error.message
+
+
+def test_meetings_rows_outside_the_declared_range() -> None:
+    meetings = tab("Réunions", ("Date", "Format", "Lieu", "Objet"), ("2024-01-10", "visio", "", ""))
+    error = only(check_group(tab("Travaux", *TRAVAUX), meetings), "error")
+    assert error.cell == "B3" and "moins que les 2 annoncées" in error.message
+
+
+def test_unknown_role_and_format_are_warnings_naming_their_cells() -> None:
+    members = tab("Membres", ("CRPV", "Rôle"), ("Normanvilles", "chef"), ("Profession Banlieue", "membre"))
+    meetings = tab(
+        "Réunions", ("Date", "Format", "Lieu", "Objet"), ("2024-01-10", "Présentiel", "", ""), ("", "téléphone", "", "")
+    )
+    outcome = check_group(tab("Travaux", *TRAVAUX), members, meetings)
+    warnings = sorted((p.tab, p.cell, p.found) for p in outcome.problems if p.severity == "warning")
+    assert warnings == [("Membres", "B2", "chef"), ("Réunions", "B3", "téléphone")]
+    assert outcome.ok
+
+
+def test_contact_that_is_not_an_address() -> None:
+    warning = only(check_group(tab("Travaux", *TRAVAUX), fiche=with_label("Contact", "Marie au 06")), "warning")
+    assert warning.cell == "B7" and "adresse électronique" in warning.message
+
+
+def test_observation_source_must_be_a_web_address() -> None:
+    book = workbook(
+        tab("Contribution", ("Sujet", "Culture"), ("Questions", "Pourquoi ?")),
+        tab("Observations", ("CRPV", "Pratique", "Source"), ("IREV", "Atelier", "javascript:alert(1)"), ("ORIV", "", "")),
+    )
+    outcome = load.check(Fetched("contribution", "Culture", "c", book), network_2024())
+    problems = sorted((p.severity, p.cell, p.found) for p in outcome.problems)
+    assert problems == [("error", "B3", None), ("warning", "C2", "javascript:alert(1)")]
+
+
+def test_network_groupes_must_be_unique() -> None:
+    from sources.local import read_workbook
+    from tests.helpers import EDITION_2024
+
+    bundled = read_workbook(EDITION_2024 / "reseau")
+    tabs = tuple(t for t in bundled.tabs if t.name != "Groupes")
+    groupes = tab("Groupes", ("Groupe", "Feuille"), ("Santé", "gt-sante"), ("Santé", "gt-sante-bis"), ("Sport", "gt-sante"))
+    outcome = load.check(Fetched("network", "Réseau", "reseau", workbook(*tabs, groupes)))
+    cells = sorted(p.cell for p in outcome.problems)
+    assert cells == ["A2", "A3", "B2", "B4"]
+    assert outcome.record is None
+
+
+def test_two_workbooks_declaring_the_same_group_are_both_left_out() -> None:
+    net = network_2024()
+    good = check_group(tab("Travaux", *TRAVAUX))
+    sante, cosoter = net.groups[9], net.groups[1]
+    outcomes = {
+        sante.sheet: Outcome("group", sante.name, sante.sheet, good.record, (), name_cell="B1"),
+        cosoter.sheet: Outcome("group", cosoter.name, cosoter.sheet, good.record, (), name_cell="B1"),
+    }
+    merged = check_across(net, outcomes)
+    assert merged[sante.sheet].record is None and merged[cosoter.sheet].record is None
+    messages = [str(p) for p in merged[cosoter.sheet].problems]
+    assert any("aussi déclaré par le classeur « gt-sante »" in m for m in messages)
+    assert any("diffère de celui de l'onglet « Groupes »" in m for m in messages)
