@@ -35,7 +35,9 @@ def main() -> None:
         ("prefect (server start, task runs)", flow_wall - accounted),
         ("total (process)", time.perf_counter() - STARTED),
     ]
-    print(f"cold build of {arguments.year}: {len(report.outcomes)} workbooks, {len(report.files)} files")
+    print(
+        f"cold build of {arguments.year}: {len(report.outcomes)} workbooks, {len(report.files)} files"
+    )
     for name, seconds in rows:
         print(f"  {name:<36} {seconds:7.2f} s")
 

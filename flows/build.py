@@ -86,7 +86,9 @@ def check_workbook(fetched: load.Fetched, network: Network | None) -> Outcome:
 
 
 @task(name="fusionner", cache_policy=NO_CACHE)
-def merge_view(network: Network, outcomes: dict[str, Outcome], contributions: list[Contribution]) -> NetworkView:
+def merge_view(
+    network: Network, outcomes: dict[str, Outcome], contributions: list[Contribution]
+) -> NetworkView:
     """The network view of the edition."""
     return merge(network, outcomes, contributions)
 
@@ -161,7 +163,9 @@ def build_edition(
         groups = check_across(network, {o.sheet: o for o in outcomes if o.kind == "group"})
     contribution_outcomes = [o for o in outcomes if o.kind == "contribution"]
     report.outcomes += list(groups.values()) + contribution_outcomes
-    contributions = [o.record for o in contribution_outcomes if o.ok and isinstance(o.record, Contribution)]
+    contributions = [
+        o.record for o in contribution_outcomes if o.ok and isinstance(o.record, Contribution)
+    ]
 
     report.draft = bool(report.errors)
     if strict and report.draft:

@@ -45,7 +45,11 @@ class CentreIndex:
                     self._by_key.setdefault(centre_key(spelling), centre.sigle)
                     self._spellings.setdefault(centre_key(spelling), spelling)
         self._mention = (
-            re.compile(r"\b(" + "|".join(sorted(map(re.escape, self._by_key), key=len, reverse=True)) + r")\b")
+            re.compile(
+                r"\b("
+                + "|".join(sorted(map(re.escape, self._by_key), key=len, reverse=True))
+                + r")\b"
+            )
             if self._by_key
             else None
         )

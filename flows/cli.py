@@ -26,10 +26,18 @@ def _parser() -> argparse.ArgumentParser:
         help="produire les documents d'une édition",
         description="Lit les classeurs d'une édition, les contrôle et produit les documents dans output/<année>/.",
     )
-    build.add_argument("--year", type=int, help="année de l'édition (par défaut : celle du classeur réseau, 2024 pour l'édition fournie)")
-    build.add_argument("--source", type=Path, help="dossier de l'édition (par défaut : sources/editions/<année>/)")
+    build.add_argument(
+        "--year",
+        type=int,
+        help="année de l'édition (par défaut : celle du classeur réseau, 2024 pour l'édition fournie)",
+    )
+    build.add_argument(
+        "--source", type=Path, help="dossier de l'édition (par défaut : sources/editions/<année>/)"
+    )
     build.add_argument("--out", type=Path, help="dossier de sortie (par défaut : output/)")
-    build.add_argument("--strict", action="store_true", help="échouer sans rien écrire à la moindre erreur")
+    build.add_argument(
+        "--strict", action="store_true", help="échouer sans rien écrire à la moindre erreur"
+    )
     return parser
 
 
@@ -129,7 +137,9 @@ def _summary(console: Console, report: BuildReport) -> None:
     )
     errors, warnings = len(report.errors), len(report.warnings)
     colour = "red" if errors else ("yellow" if warnings else "green")
-    console.print(f"[{colour}]Problèmes : {_plural(errors, 'erreur')}, {_plural(warnings, 'avertissement')}[/]")
+    console.print(
+        f"[{colour}]Problèmes : {_plural(errors, 'erreur')}, {_plural(warnings, 'avertissement')}[/]"
+    )
     for problem in report.problems:
         mark = "[red]✗[/]" if problem.severity == "error" else "[yellow]![/]"
         console.print(f"  {mark} {_escape(str(problem))}")
@@ -139,7 +149,9 @@ def _summary(console: Console, report: BuildReport) -> None:
     if report.strict and report.errors:
         console.print("[red]Mode strict : aucun document écrit.[/]")
     elif not report.files:
-        console.print("[red]Aucun document écrit : le classeur réseau doit d'abord être corrigé.[/]")
+        console.print(
+            "[red]Aucun document écrit : le classeur réseau doit d'abord être corrigé.[/]"
+        )
     else:
         kind = "Brouillon (document provisoire) écrit" if report.draft else "Documents écrits"
         console.print(f"{kind} dans {report.folder}/ :")

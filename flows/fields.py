@@ -34,7 +34,9 @@ def parse_count(text: str) -> int | None:
 def _months() -> dict[str, int]:
     from babel.dates import get_month_names
 
-    names = {match_key(name): number for number, name in get_month_names("wide", locale="fr").items()}
+    names = {
+        match_key(name): number for number, name in get_month_names("wide", locale="fr").items()
+    }
     names["fevrier"] = 2
     names["aout"] = 8
     return names
@@ -52,14 +54,18 @@ def parse_meeting_count(text: str) -> MeetingCount:
     if span:
         low, high = sorted((int(span.group(1)), int(span.group(2))))
         return MeetingCount(text, low, high)
-    frequency = re.search(rf"^{_NUMBER}\s*(?:/|par|fois par)\s*(an|annee|semestre|trimestre|mois|semaine)\b", key)
+    frequency = re.search(
+        rf"^{_NUMBER}\s*(?:/|par|fois par)\s*(an|annee|semestre|trimestre|mois|semaine)\b", key
+    )
     if frequency:
         per_unit, unit = int(frequency.group(1)), frequency.group(2)
         yearly = per_unit * _FREQUENCY_UNITS[unit]
         if unit == "mois":
             yearly -= per_unit * len(_excluded_months(key[frequency.end() :]))
         return MeetingCount(text, yearly, yearly)
-    single = re.search(rf"^{_NUMBER}(?:\s*(?:reunions?|rencontres?|seances?))?(?:\s|$|\.|,|\()", key)
+    single = re.search(
+        rf"^{_NUMBER}(?:\s*(?:reunions?|rencontres?|seances?))?(?:\s|$|\.|,|\()", key
+    )
     if single:
         count = int(single.group(1))
         return MeetingCount(text, count, count)

@@ -71,7 +71,9 @@ def check(fetched: Fetched, network: Network | None = None) -> Outcome:
         return Outcome(fetched.kind, fetched.name, fetched.sheet, None, problems)
     display = display_name(fetched.kind, fetched.name)
     parsed, parameters, centres = _parse(fetched, display, network)
-    problems = parsed.problems + checker().check(fetched.kind, display, parsed.staged, parameters, centres)
+    problems = parsed.problems + checker().check(
+        fetched.kind, display, parsed.staged, parameters, centres
+    )
     errors = any(p.severity == "error" for p in problems)
     return Outcome(
         fetched.kind,
@@ -107,6 +109,8 @@ def _name_cell(kind: Kind, parsed: Parsed) -> str | None:
     return parsed.staged[labels[0]][0].cell(labels[1])
 
 
-def record_of(outcome: Outcome, kind: type[Group] | type[Contribution]) -> Group | Contribution | None:
+def record_of(
+    outcome: Outcome, kind: type[Group] | type[Contribution]
+) -> Group | Contribution | None:
     """The outcome's record when it made it in and is of the kind asked."""
     return outcome.record if outcome.ok and isinstance(outcome.record, kind) else None

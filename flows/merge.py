@@ -83,13 +83,17 @@ def _stronger(current: str | None, role: str) -> str:
     return current
 
 
-def merge(network: Network, outcomes: dict[str, Outcome], contributions: list[Contribution]) -> NetworkView:
+def merge(
+    network: Network, outcomes: dict[str, Outcome], contributions: list[Contribution]
+) -> NetworkView:
     """The network view of an edition from its group outcomes, in the order of `Groupes`."""
     frame = group_frame(network, outcomes)
     printed = [
         outcome.record
         for registration in network.groups
-        if (outcome := outcomes.get(registration.sheet)) and outcome.ok and isinstance(outcome.record, Group)
+        if (outcome := outcomes.get(registration.sheet))
+        and outcome.ok
+        and isinstance(outcome.record, Group)
     ]
     matrix = centre_matrix(network, printed)
     leading = {sigle for group in printed for sigle in _lead_centres(group)}

@@ -119,7 +119,13 @@ class Reader:
             value = "\n".join(c for c in row[1:] if c.strip()) if len(row) > 1 else ""
             if not label.strip():
                 if value.strip():
-                    self.report("warning", "valeur sans libellé en colonne A, ignorée", tab.name, f"B{index + 1}", value)
+                    self.report(
+                        "warning",
+                        "valeur sans libellé en colonne A, ignorée",
+                        tab.name,
+                        f"B{index + 1}",
+                        value,
+                    )
                 continue
             spec_field = by_key.get(match_key(label))
             if spec_field is None:
@@ -145,7 +151,12 @@ class Reader:
         for spec_field in spec.fields:
             if spec_field.required and not values.get(spec_field.name, Value("", "")).text:
                 where = values[spec_field.name].cell if spec_field.name in values else None
-                self.report("error", f"« {spec_field.label} » est obligatoire et n'est pas rempli", tab.name, where)
+                self.report(
+                    "error",
+                    f"« {spec_field.label} » est obligatoire et n'est pas rempli",
+                    tab.name,
+                    where,
+                )
         return values
 
     def table(self, spec: TabSpec, markdown: tuple[str, ...] = ()) -> list[Row]:
@@ -153,10 +164,14 @@ class Reader:
         tab = self.tab(spec)
         if tab is None:
             return []
-        header_index = next((i for i, row in enumerate(tab.rows) if any(c.strip() for c in row)), None)
+        header_index = next(
+            (i for i, row in enumerate(tab.rows) if any(c.strip() for c in row)), None
+        )
         if header_index is None:
             if spec.required:
-                self.report("error", "l'onglet est vide : une ligne d'en-têtes est attendue", tab.name)
+                self.report(
+                    "error", "l'onglet est vide : une ligne d'en-têtes est attendue", tab.name
+                )
             return []
         by_key = {match_key(f.label): f for f in spec.fields}
         columns: dict[int, str] = {}
@@ -178,7 +193,12 @@ class Reader:
                 columns[col] = spec_field.name
         missing = [f for f in spec.fields if f.required and f.name not in columns.values()]
         for spec_field in missing:
-            self.report("error", f"la colonne « {spec_field.label} » est absente de la ligne d'en-têtes", tab.name, f"{header_index + 1}:{header_index + 1}")
+            self.report(
+                "error",
+                f"la colonne « {spec_field.label} » est absente de la ligne d'en-têtes",
+                tab.name,
+                f"{header_index + 1}:{header_index + 1}",
+            )
         if missing:
             return []
         rows: list[Row] = []
@@ -215,15 +235,27 @@ def parse_network(workbook: Workbook) -> Parsed:
     year_text = labels.get("year", Value("", "")).text
     year = parse_count(year_text)
     if year_text and (year is None or not 2000 <= year <= 2100):
-        reader.report("error", "une année sur quatre chiffres est attendue (ex. 2024)", "Programme", labels["year"].cell, year_text)
+        reader.report(
+            "error",
+            "une année sur quatre chiffres est attendue (ex. 2024)",
+            "Programme",
+            labels["year"].cell,
+            year_text,
+        )
     sections = tuple(
         Section(row.get("number"), row.get("title"), row.get("text"))
         for row in reader.table(contract.SECTIONS, markdown=("text",))
     )
     centres = []
     for row in reader.table(contract.CENTRES):
-        aliases = tuple(a.strip() for a in row.get("aliases").replace("\n", ",").split(",") if a.strip())
-        centres.append(Centre(row.get("sigle"), row.get("name") or row.get("sigle"), row.get("territory"), aliases))
+        aliases = tuple(
+            a.strip() for a in row.get("aliases").replace("\n", ",").split(",") if a.strip()
+        )
+        centres.append(
+            Centre(
+                row.get("sigle"), row.get("name") or row.get("sigle"), row.get("territory"), aliases
+            )
+        )
     groups = tuple(
         Registration(r.get("name"), r.get("sheet"), r.number) for r in reader.table(contract.GROUPS)
     )
@@ -244,7 +276,9 @@ def parse_network(workbook: Workbook) -> Parsed:
     return reader.result(Network(programme, sections, tuple(centres), groups, contributions))
 
 
-def _leads(reader: Reader, centres: CentreIndex, value: Value | None, tab: str) -> tuple[LeadEntry, ...]:
+def _leads(
+    reader: Reader, centres: CentreIndex, value: Value | None, tab: str
+) -> tuple[LeadEntry, ...]:
     if value is None or not value.text:
         return ()
     entries, unknown = centres.parse_leads(value.text)
@@ -271,7 +305,13 @@ def parse_group(workbook: Workbook, display: str, centres: CentreIndex) -> Parse
     count_value = labels.get("crpv_count")
     count = parse_count(count_value.text) if count_value and count_value.text else None
     if count_value and count_value.text and count is None:
-        reader.report("error", "un nombre entier est attendu (ex. 14)", tab, count_value.cell, count_value.text)
+        reader.report(
+            "error",
+            "un nombre entier est attendu (ex. 14)",
+            tab,
+            count_value.cell,
+            count_value.text,
+        )
 
     meetings_value = labels.get("meetings", Value("", ""))
     meetings = parse_meeting_count(meetings_value.text)
@@ -304,7 +344,8 @@ def parse_group(workbook: Workbook, display: str, centres: CentreIndex) -> Parse
     )
 
     members = tuple(
-        Member(row.get("centre"), row.get("role") or "membre") for row in reader.table(contract.MEMBERS)
+        Member(row.get("centre"), row.get("role") or "membre")
+        for row in reader.table(contract.MEMBERS)
     )
     planned = tuple(
         Meeting(row.get("date"), row.get("format"), row.get("place"), row.get("purpose"))
@@ -342,7 +383,9 @@ def parse_contribution(workbook: Workbook, display: str, centres: CentreIndex) -
         if centre is None and row.get("centre"):
             reader.report(
                 "error",
-                _unknown_centre_message(UnknownCentre(row.get("centre"), 0, centres.suggest(row.get("centre")))),
+                _unknown_centre_message(
+                    UnknownCentre(row.get("centre"), 0, centres.suggest(row.get("centre")))
+                ),
                 contract.OBSERVATIONS.name,
                 row.cell("centre"),
                 row.get("centre"),
@@ -357,7 +400,9 @@ def parse_contribution(workbook: Workbook, display: str, centres: CentreIndex) -
                 row.get("source"),
             )
         )
-    lessons = tuple(Lesson(row.get("lesson"), row.get("detail")) for row in reader.table(contract.LESSONS))
+    lessons = tuple(
+        Lesson(row.get("lesson"), row.get("detail")) for row in reader.table(contract.LESSONS)
+    )
     if reader.has_errors():
         return reader.result(None)
     return reader.result(

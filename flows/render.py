@@ -83,7 +83,9 @@ def _environment() -> Any:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(markdown=markdown, french_date=french_date, safe_url=safe_url, lead_lines=lead_lines)
+    env.filters.update(
+        markdown=markdown, french_date=french_date, safe_url=safe_url, lead_lines=lead_lines
+    )
     return env
 
 
@@ -193,7 +195,9 @@ def write_view_xlsx(view: NetworkView, network: Network, target: Path) -> None:
     )
     with pd.ExcelWriter(target, engine="openpyxl") as writer:
         groups.to_excel(writer, sheet_name="Groupes", index=False)
-        view.matrix.rename(columns=names).to_excel(writer, sheet_name="Groupes x CRPV", index_label="Groupe")
+        view.matrix.rename(columns=names).to_excel(
+            writer, sheet_name="Groupes x CRPV", index_label="Groupe"
+        )
         totals.to_excel(writer, sheet_name="Totaux", index=False)
         for sheet in writer.sheets.values():
             sheet.freeze_panes = "B2"

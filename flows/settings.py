@@ -20,6 +20,9 @@ PREFECT_DEFAULTS = {
     "PREFECT_LOGGING_LEVEL": "WARNING",
     "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
     "PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW": "ignore",
+    # The temporary API server is stopped when the build ends, sometimes mid-flush of its run
+    # history; that history is of no use to a one-off build and its shutdown errors must not show.
+    "PREFECT_LOGGING_SERVER_LEVEL": "CRITICAL",
 }
 
 
@@ -35,7 +38,11 @@ def load_dotenv(path: Path = ROOT / ".env") -> None:
 
 # Libraries that report routine work at INFO/WARNING: GX announces its temporary docs folder,
 # WeasyPrint warns on every font that it subsets with fontTools (no libharfbuzz-subset here).
-QUIET_LOGGERS = {"great_expectations": logging.ERROR, "weasyprint": logging.ERROR, "fontTools": logging.ERROR}
+QUIET_LOGGERS = {
+    "great_expectations": logging.ERROR,
+    "weasyprint": logging.ERROR,
+    "fontTools": logging.ERROR,
+}
 
 
 def configure_prefect() -> None:

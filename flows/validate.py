@@ -28,7 +28,9 @@ if TYPE_CHECKING:
 Derive = Callable[[list[Row], dict[str, list[Row]], CentreIndex | None], dict[str, list[Any]]]
 
 
-def _fiche(rows: list[Row], staged: dict[str, list[Row]], _: CentreIndex | None) -> dict[str, list[Any]]:
+def _fiche(
+    rows: list[Row], staged: dict[str, list[Row]], _: CentreIndex | None
+) -> dict[str, list[Any]]:
     row = rows[0]
     meetings = parse_meeting_count(row.get("meetings"))
     created = parse_creation(row.get("created")) if row.get("created") else None
@@ -123,12 +125,17 @@ class Checker:
                 batch = self._batches.get_batch(batch_parameters={"dataframe": frame})
                 result = batch.validate(
                     suite,
-                    result_format={"result_format": "COMPLETE", "unexpected_index_column_names": ["_row"]},
+                    result_format={
+                        "result_format": "COMPLETE",
+                        "unexpected_index_column_names": ["_row"],
+                    },
                     expectation_parameters=parameters,
                 )
             for outcome in result.results:
                 if outcome.exception_info.get("raised_exception"):
-                    raise RuntimeError(f"suite {name}: {outcome.exception_info.get('exception_message')}")
+                    raise RuntimeError(
+                        f"suite {name}: {outcome.exception_info.get('exception_message')}"
+                    )
                 if not outcome.success:
                     problems.extend(_problems(outcome, display, tab, rows, parameters))
         return problems
@@ -153,18 +160,24 @@ class Checker:
         return pd.DataFrame(data, dtype=object)
 
 
-def _problems(outcome: Any, display: str, tab: str, rows: list[Row], parameters: dict[str, Any]) -> list[Problem]:
+def _problems(
+    outcome: Any, display: str, tab: str, rows: list[Row], parameters: dict[str, Any]
+) -> list[Problem]:
     config = outcome.expectation_config
     meta = config.meta or {}
     kwargs = {
-        k: _plain(parameters.get(v["$PARAMETER"]) if isinstance(v, dict) and "$PARAMETER" in v else v)
+        k: _plain(
+            parameters.get(v["$PARAMETER"]) if isinstance(v, dict) and "$PARAMETER" in v else v
+        )
         for k, v in config.kwargs.items()
     }
     severity = meta.get("severity", "error")
     column = meta.get("cell_of") or kwargs.get("column") or kwargs.get("column_A")
     failing = outcome.result.get("unexpected_index_list")
     if not failing:
-        message = meta.get("message", config.type).format(**kwargs, observed=outcome.result.get("observed_value"))
+        message = meta.get("message", config.type).format(
+            **kwargs, observed=outcome.result.get("observed_value")
+        )
         cell = meta.get("cell")
         return [Problem(severity, display, message, tab, cell)]
     problems = []
@@ -173,7 +186,9 @@ def _problems(outcome: Any, display: str, tab: str, rows: list[Row], parameters:
         values = {k: _plain(v) for k, v in failure.items()}
         message = meta.get("message", config.type).format(**{**kwargs, **values})
         found = (row.get(column) or None) if column in row.values else None
-        problems.append(Problem(severity, display, message, tab, row.cell(column) if column else None, found))
+        problems.append(
+            Problem(severity, display, message, tab, row.cell(column) if column else None, found)
+        )
     return problems
 
 
@@ -234,7 +249,9 @@ def check_across(network: Network, outcomes: dict[str, Outcome]) -> dict[str, Ou
         outcome = outcomes[sheet]
         all_problems = outcome.problems + tuple(problems)
         errors = any(p.severity == "error" for p in all_problems)
-        merged[sheet] = replace(outcome, problems=all_problems, record=None if errors else outcome.record)
+        merged[sheet] = replace(
+            outcome, problems=all_problems, record=None if errors else outcome.record
+        )
     return merged
 
 

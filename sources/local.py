@@ -36,7 +36,9 @@ def _modified(path: Path) -> str:
 def _read_csv_folder(folder: Path, name: str) -> Workbook:
     files = sorted(p for p in folder.iterdir() if p.suffix.lower() == ".csv" and p.is_file())
     if not files:
-        raise SourceError(name, f"le dossier {folder.name}/ ne contient aucun onglet (fichier .csv)")
+        raise SourceError(
+            name, f"le dossier {folder.name}/ ne contient aucun onglet (fichier .csv)"
+        )
     tabs, notices = [], []
     for file in files:
         rows, notice = _read_csv(file, name)

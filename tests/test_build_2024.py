@@ -15,8 +15,15 @@ RECORD_TITLE = re.compile(r"> Groupe de travail « ([^»]+?) »")
 # Words of the seed that the programme prints differently on purpose: the seed's label variants
 # (the contract has one label per field), the misspelt "CPRV", and the seed's section numbering marks.
 NOT_PRINTED = {
-    "envisagées", "privilégiées", "Date", "création", "Contenu", "sujets", "CPRV",
-    "travail", "de",  # from "Contenu, sujets de travail" / "Modalités de travail": printed elsewhere too
+    "envisagées",
+    "privilégiées",
+    "Date",
+    "création",
+    "Contenu",
+    "sujets",
+    "CPRV",
+    "travail",
+    "de",  # from "Contenu, sujets de travail" / "Modalités de travail": printed elsewhere too
 }
 
 
@@ -44,7 +51,10 @@ def seed_records(seed: str) -> list[tuple[str, str]]:
     """(title, body) of each working-group record of the seed, in the seed's order."""
     matches = list(RECORD_TITLE.finditer(seed))
     return [
-        (m.group(1).strip(), seed[m.end() : matches[i + 1].start() if i + 1 < len(matches) else len(seed)])
+        (
+            m.group(1).strip(),
+            seed[m.end() : matches[i + 1].start() if i + 1 < len(matches) else len(seed)],
+        )
         for i, m in enumerate(matches)
     ]
 
@@ -127,10 +137,20 @@ def test_the_list_of_twelve_groups_is_alphabetical(programme: str) -> None:
     text = flat(programme)
     start = text.index("12 groupes de travail :")
     listed = text[start : start + 600]
-    order = ["Contractualisation", "Cosoter", "Développement économique", "Éducation",
-             "Égalité femmes-hommes", "Participation des habitants", "Questions urbaines",
-             "Ressource & Communication", "Santé", "Sport et quartiers populaires", "Transition",
-             "Valeurs de la République et laïcité"]
+    order = [
+        "Contractualisation",
+        "Cosoter",
+        "Développement économique",
+        "Éducation",
+        "Égalité femmes-hommes",
+        "Participation des habitants",
+        "Questions urbaines",
+        "Ressource & Communication",
+        "Santé",
+        "Sport et quartiers populaires",
+        "Transition",
+        "Valeurs de la République et laïcité",
+    ]
     positions = [listed.find(name) for name in order]
     assert -1 not in positions and positions == sorted(positions)
 
@@ -162,9 +182,8 @@ def test_pdf_declares_french_and_title(build) -> None:
 
 
 def test_contribution_documents_carry_their_workbooks(build) -> None:
-    from flows.parse import parse_contribution
     from flows.centres import CentreIndex
-    from flows.parse import parse_network
+    from flows.parse import parse_contribution, parse_network
     from sources.local import LocalSource
 
     _, out = build
@@ -173,8 +192,10 @@ def test_contribution_documents_carry_their_workbooks(build) -> None:
     centres = CentreIndex(network.centres)
     for registration in network.contributions:
         contribution = parse_contribution(source.read(registration.sheet), "c", centres).record
-        slug = {"Culture et politique de la ville": "culture-et-politique-de-la-ville",
-                "Le contrat de ville intégrateur": "le-contrat-de-ville-integrateur"}[registration.name]
+        slug = {
+            "Culture et politique de la ville": "culture-et-politique-de-la-ville",
+            "Le contrat de ville intégrateur": "le-contrat-de-ville-integrateur",
+        }[registration.name]
         text = flat(pdf_text(out / "2024" / "contributions" / f"{slug}.pdf"))
         assert flat(contribution.subject) in text
         for question in contribution.questions:

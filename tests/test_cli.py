@@ -24,11 +24,16 @@ def edition(tmp_path: Path) -> Path:
 def break_count(edition: Path, sheet: str, value: str) -> None:
     fiche = edition / sheet / "Fiche.csv"
     lines = fiche.read_text(encoding="utf-8").splitlines()
-    lines = [f"Nombre de CRPV impliqués,{value}" if line.startswith("Nombre de CRPV") else line for line in lines]
+    lines = [
+        f"Nombre de CRPV impliqués,{value}" if line.startswith("Nombre de CRPV") else line
+        for line in lines
+    ]
     fiche.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def test_build_succeeds_quietly_with_a_summary(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+def test_build_succeeds_quietly_with_a_summary(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
     assert main(["build", "--out", str(tmp_path)]) == 0
     out, err = capfd.readouterr()
     assert "Édition 2024 — 15 classeurs" in out
@@ -47,7 +52,9 @@ def test_a_broken_group_is_left_out_and_the_others_printed_as_a_draft(
     assert main(["build", "--source", str(edition), "--out", str(out_dir)]) == 1
     out, _ = capfd.readouterr()
     assert "GT Cosoter · Fiche!B2 · « quatorze » : un nombre entier est attendu" in flat(out)
-    assert not (out_dir / "2024" / "programme-2024.pdf").exists(), "a build with errors publishes nothing"
+    assert not (out_dir / "2024" / "programme-2024.pdf").exists(), (
+        "a build with errors publishes nothing"
+    )
     draft = flat(pdf_text(out_dir / "2024" / "brouillon" / "programme-2024.pdf"))
     assert "Document provisoire" in draft
     assert "Groupe de travail « Cosoter » Fiche non disponible" in draft
@@ -59,13 +66,17 @@ def test_a_draft_never_replaces_the_published_edition(edition: Path, tmp_path: P
     out_dir = tmp_path / "out"
     assert main(["build", "--source", str(edition), "--out", str(out_dir)]) == 0
     published = (out_dir / "2024" / "programme-2024.pdf").read_bytes()
-    break_count(edition, "gt-sante", "0") if (edition / "gt-sante").exists() else break_count(edition, "gt-cosoter", "0")
+    break_count(edition, "gt-sante", "0") if (edition / "gt-sante").exists() else break_count(
+        edition, "gt-cosoter", "0"
+    )
     assert main(["build", "--source", str(edition), "--out", str(out_dir)]) == 1
     assert (out_dir / "2024" / "programme-2024.pdf").read_bytes() == published
     assert (out_dir / "2024" / "brouillon" / "programme-2024.pdf").exists()
 
 
-def test_strict_writes_nothing_on_error(edition: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+def test_strict_writes_nothing_on_error(
+    edition: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
     break_count(edition, "gt-cosoter", "99")
     out_dir = tmp_path / "out"
     assert main(["build", "--source", str(edition), "--out", str(out_dir), "--strict"]) == 1
@@ -75,7 +86,9 @@ def test_strict_writes_nothing_on_error(edition: Path, tmp_path: Path, capfd: py
     assert not any(p.is_file() for p in out_dir.rglob("*"))
 
 
-def test_year_that_does_not_match_the_network_workbook(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+def test_year_that_does_not_match_the_network_workbook(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
     assert main(["build", "--year", "2023", "--source", str(BUNDLED), "--out", str(tmp_path)]) == 1
     out, _ = capfd.readouterr()
     assert "l'édition demandée est 2023 mais le classeur réseau décrit l'année 2024" in flat(out)

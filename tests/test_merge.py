@@ -8,8 +8,8 @@ from flows.model import (
     Contribution,
     Group,
     LeadEntry,
-    Member,
     MeetingCount,
+    Member,
     Network,
     Observation,
     Outcome,
@@ -18,16 +18,24 @@ from flows.model import (
     Registration,
 )
 
-CENTRES = (Centre("IREV", "Institut Régional de la Ville"), Centre("ORIV", "ORIV"), Centre("Labo Cités", "Labo Cités"))
+CENTRES = (
+    Centre("IREV", "Institut Régional de la Ville"),
+    Centre("ORIV", "ORIV"),
+    Centre("Labo Cités", "Labo Cités"),
+)
 
 
-def group(name: str, count: int, meetings: MeetingCount, leads: tuple[LeadEntry, ...], members=()) -> Group:
+def group(
+    name: str, count: int, meetings: MeetingCount, leads: tuple[LeadEntry, ...], members=()
+) -> Group:
     return Group(name, count, f"{count} CRPV", meetings, leads, ("Visio",), (), members=members)
 
 
 def network(*names: str) -> Network:
     registrations = tuple(Registration(n, f"gt-{n.lower()}", i + 2) for i, n in enumerate(names))
-    return Network(Programme(2024, "Programme annuel 2024", "Réseau"), (), CENTRES, registrations, ())
+    return Network(
+        Programme(2024, "Programme annuel 2024", "Réseau"), (), CENTRES, registrations, ()
+    )
 
 
 def outcome(name: str, record: Group | None, errors: int = 0) -> Outcome:
@@ -38,9 +46,13 @@ def outcome(name: str, record: Group | None, errors: int = 0) -> Outcome:
 def test_one_row_per_registered_group_in_printing_order_even_when_left_out() -> None:
     net = network("Santé", "Transition", "Sport")
     outcomes = {
-        "gt-santé": outcome("Santé", group("Santé", 8, MeetingCount("4", 4, 4), (LeadEntry("IREV", 0, "IREV"),))),
+        "gt-santé": outcome(
+            "Santé", group("Santé", 8, MeetingCount("4", 4, 4), (LeadEntry("IREV", 0, "IREV"),))
+        ),
         "gt-transition": outcome("Transition", None, errors=2),
-        "gt-sport": outcome("Sport", group("Sport", 5, MeetingCount("1/mois sauf en août", 11, 11), ())),
+        "gt-sport": outcome(
+            "Sport", group("Sport", 5, MeetingCount("1/mois sauf en août", 11, 11), ())
+        ),
     }
     view = merge(net, outcomes, [])
     assert list(view.groups["group"]) == ["Santé", "Transition", "Sport"]
@@ -66,7 +78,9 @@ def test_meeting_ranges_add_up_to_a_range() -> None:
 def test_matrix_holds_the_strongest_role_and_centres_named_in_free_text() -> None:
     net = network("A", "B")
     members = (Member("IREV", "membre"), Member("ORIV", "co-pilotage"))
-    a = group("A", 2, MeetingCount("4", 4, 4), (LeadEntry("IREV : Jeanne", 0, "IREV", "Jeanne"),), members)
+    a = group(
+        "A", 2, MeetingCount("4", 4, 4), (LeadEntry("IREV : Jeanne", 0, "IREV", "Jeanne"),), members
+    )
     free = LeadEntry("Pilotage partagé entre Labo Cités", 0, mentions=("Labo Cités",))
     b = group("B", 1, MeetingCount("4", 4, 4), (free,))
     view = merge(net, {"gt-a": outcome("A", a), "gt-b": outcome("B", b)}, [])
@@ -79,7 +93,9 @@ def test_matrix_holds_the_strongest_role_and_centres_named_in_free_text() -> Non
 
 
 def test_contributions_count_their_observations() -> None:
-    contribution = Contribution("Culture", ("?",), (Observation("IREV", "p1"), Observation("ORIV", "p2")))
+    contribution = Contribution(
+        "Culture", ("?",), (Observation("IREV", "p1"), Observation("ORIV", "p2"))
+    )
     view = merge(network("A"), {}, [contribution])
     assert view.totals["contributions"] == 1
     assert view.totals["observations"] == 2

@@ -15,7 +15,9 @@ from tests.pdftext import flat, pdf_text
 
 
 def test_markdown_keeps_lists_bold_and_safe_links() -> None:
-    html = render.markdown("Texte **gras**\n\n- un\n- deux\n\n[site](https://anct.gouv.fr) [mail](mailto:a@b.fr)")
+    html = render.markdown(
+        "Texte **gras**\n\n- un\n- deux\n\n[site](https://anct.gouv.fr) [mail](mailto:a@b.fr)"
+    )
     assert "<strong>gras</strong>" in html
     assert html.count("<li>") == 2
     assert '<a href="https://anct.gouv.fr">' in html and '<a href="mailto:a@b.fr">' in html
@@ -54,7 +56,13 @@ def test_safe_url(url: str, kept: bool) -> None:
 
 def test_sort_key_orders_accented_names_like_a_french_index() -> None:
     names = ["Égalité", "Valeurs", "Éducation", "Cosoter", "Développement"]
-    assert sorted(names, key=render.sort_key) == ["Cosoter", "Développement", "Éducation", "Égalité", "Valeurs"]
+    assert sorted(names, key=render.sort_key) == [
+        "Cosoter",
+        "Développement",
+        "Éducation",
+        "Égalité",
+        "Valeurs",
+    ]
 
 
 def test_french_date() -> None:
@@ -68,8 +76,13 @@ def test_fetcher_reads_templates_only(tmp_path: Path) -> None:
     assert fetcher.fetch(font).read(4)
     secret = tmp_path / "secret.txt"
     secret.write_text("secret")
-    for url in (secret.as_uri(), "file:///etc/passwd", "http://127.0.0.1:9/x.png", "https://exemple.fr/a.css",
-                (TEMPLATES_DIR / ".." / "pyproject.toml").as_uri()):
+    for url in (
+        secret.as_uri(),
+        "file:///etc/passwd",
+        "http://127.0.0.1:9/x.png",
+        "https://exemple.fr/a.css",
+        (TEMPLATES_DIR / ".." / "pyproject.toml").as_uri(),
+    ):
         with pytest.raises(ValueError):
             fetcher.fetch(url)
 
@@ -91,7 +104,9 @@ def hostile_contribution(secret: Path) -> Contribution:
     )
 
 
-def test_hostile_cells_are_printed_literally_and_read_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_hostile_cells_are_printed_literally_and_read_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     secret = tmp_path / "secret.css"
     secret.write_text("body { color: red }")
     fetched: list[str] = []
@@ -109,7 +124,9 @@ def test_hostile_cells_are_printed_literally_and_read_nothing(tmp_path: Path, mo
         return fetcher
 
     monkeypatch.setattr(render, "_fetcher", recording_fetcher)
-    html = render.contribution_html(network_2024(), hostile_contribution(secret), dt.date(2024, 3, 12))
+    html = render.contribution_html(
+        network_2024(), hostile_contribution(secret), dt.date(2024, 3, 12)
+    )
     assert "<script>alert" not in html and "&lt;script&gt;" in html
     assert f'src="{secret.as_uri()}"' not in html
     target = tmp_path / "c.pdf"
@@ -119,4 +136,6 @@ def test_hostile_cells_are_printed_literally_and_read_nothing(tmp_path: Path, mo
     assert "=SOMME(A1:A3)" in text
     assert "javascript:alert(1)" in text
     assert "مرحبا" in text
-    assert all(u.startswith(TEMPLATES_DIR.as_uri()) or u.startswith("data:") for u in fetched), fetched
+    assert all(u.startswith(TEMPLATES_DIR.as_uri()) or u.startswith("data:") for u in fetched), (
+        fetched
+    )

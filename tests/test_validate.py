@@ -59,7 +59,9 @@ def test_a_clean_group_has_no_problem() -> None:
 
 @pytest.mark.parametrize("count", ["0", "21", "99 CRPV"])
 def test_centre_count_outside_the_reference_list(count: str) -> None:
-    outcome = check_group(tab("Travaux", *TRAVAUX), fiche=with_label("Nombre de CRPV impliqués", count))
+    outcome = check_group(
+        tab("Travaux", *TRAVAUX), fiche=with_label("Nombre de CRPV impliqués", count)
+    )
     error = only(outcome, "error")
     assert (error.tab, error.cell, error.found) == ("Fiche", "B6", count)
     assert "un nombre de 1 à 20 est attendu" in error.message
@@ -80,7 +82,9 @@ def test_travaux_without_rows_is_an_error() -> None:
 
 
 def test_members_must_match_the_declared_count() -> None:
-    members = tab("Membres", ("CRPV", "Rôle"), ("Normanvilles", "animation"), ("IREV", ""), ("ORIV", ""))
+    members = tab(
+        "Membres", ("CRPV", "Rôle"), ("Normanvilles", "animation"), ("IREV", ""), ("ORIV", "")
+    )
     error = only(check_group(tab("Travaux", *TRAVAUX), members), "error")
     assert error.cell == "B2" and "compte 3 centre(s)" in error.message and "est 2" in error.message
 
@@ -92,9 +96,14 @@ def test_meetings_rows_outside_the_declared_range() -> None:
 
 
 def test_unknown_role_and_format_are_warnings_naming_their_cells() -> None:
-    members = tab("Membres", ("CRPV", "Rôle"), ("Normanvilles", "chef"), ("Profession Banlieue", "membre"))
+    members = tab(
+        "Membres", ("CRPV", "Rôle"), ("Normanvilles", "chef"), ("Profession Banlieue", "membre")
+    )
     meetings = tab(
-        "Réunions", ("Date", "Format", "Lieu", "Objet"), ("2024-01-10", "Présentiel", "", ""), ("", "téléphone", "", "")
+        "Réunions",
+        ("Date", "Format", "Lieu", "Objet"),
+        ("2024-01-10", "Présentiel", "", ""),
+        ("", "téléphone", "", ""),
     )
     outcome = check_group(tab("Travaux", *TRAVAUX), members, meetings)
     warnings = sorted((p.tab, p.cell, p.found) for p in outcome.problems if p.severity == "warning")
@@ -103,14 +112,21 @@ def test_unknown_role_and_format_are_warnings_naming_their_cells() -> None:
 
 
 def test_contact_that_is_not_an_address() -> None:
-    warning = only(check_group(tab("Travaux", *TRAVAUX), fiche=with_label("Contact", "Marie au 06")), "warning")
+    warning = only(
+        check_group(tab("Travaux", *TRAVAUX), fiche=with_label("Contact", "Marie au 06")), "warning"
+    )
     assert warning.cell == "B7" and "adresse électronique" in warning.message
 
 
 def test_observation_source_must_be_a_web_address() -> None:
     book = workbook(
         tab("Contribution", ("Sujet", "Culture"), ("Questions", "Pourquoi ?")),
-        tab("Observations", ("CRPV", "Pratique", "Source"), ("IREV", "Atelier", "javascript:alert(1)"), ("ORIV", "", "")),
+        tab(
+            "Observations",
+            ("CRPV", "Pratique", "Source"),
+            ("IREV", "Atelier", "javascript:alert(1)"),
+            ("ORIV", "", ""),
+        ),
     )
     outcome = load.check(Fetched("contribution", "Culture", "c", book), network_2024())
     problems = sorted((p.severity, p.cell, p.found) for p in outcome.problems)
@@ -123,7 +139,13 @@ def test_network_groupes_must_be_unique() -> None:
 
     bundled = read_workbook(EDITION_2024 / "reseau")
     tabs = tuple(t for t in bundled.tabs if t.name != "Groupes")
-    groupes = tab("Groupes", ("Groupe", "Feuille"), ("Santé", "gt-sante"), ("Santé", "gt-sante-bis"), ("Sport", "gt-sante"))
+    groupes = tab(
+        "Groupes",
+        ("Groupe", "Feuille"),
+        ("Santé", "gt-sante"),
+        ("Santé", "gt-sante-bis"),
+        ("Sport", "gt-sante"),
+    )
     outcome = load.check(Fetched("network", "Réseau", "reseau", workbook(*tabs, groupes)))
     cells = sorted(p.cell for p in outcome.problems)
     assert cells == ["A2", "A3", "B2", "B4"]
@@ -136,7 +158,9 @@ def test_two_workbooks_declaring_the_same_group_are_both_left_out() -> None:
     sante, cosoter = net.groups[9], net.groups[1]
     outcomes = {
         sante.sheet: Outcome("group", sante.name, sante.sheet, good.record, (), name_cell="B1"),
-        cosoter.sheet: Outcome("group", cosoter.name, cosoter.sheet, good.record, (), name_cell="B1"),
+        cosoter.sheet: Outcome(
+            "group", cosoter.name, cosoter.sheet, good.record, (), name_cell="B1"
+        ),
     }
     merged = check_across(net, outcomes)
     assert merged[sante.sheet].record is None and merged[cosoter.sheet].record is None
