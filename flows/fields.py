@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from functools import cache
 
@@ -95,3 +96,24 @@ def parse_creation(text: str) -> Creation | None:
         if month is None:
             return None
     return Creation(text.strip(), int(year), month, (note or "").strip())
+
+
+_FRENCH_DATE = re.compile(r"^(\d{1,2})(?:er)? ([^\W\d_]+) (\d{4})$")
+
+
+def parse_date(text: str) -> dt.date | None:
+    """`2024-03-12`, `12/03/2024` or `12 mars 2024`; None for anything else."""
+    flat = " ".join(text.split())
+    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return dt.datetime.strptime(flat, pattern).date()
+        except ValueError:
+            pass
+    match = _FRENCH_DATE.match(flat)
+    month = _months().get(match_key(match.group(2))) if match else None
+    if match and month:
+        try:
+            return dt.date(int(match.group(3)), month, int(match.group(1)))
+        except ValueError:
+            return None
+    return None

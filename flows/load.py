@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass
 from functools import cache
 from typing import Literal
 
 from flows.centres import CentreIndex
-from flows.model import Contribution, Group, Network, Outcome, Problem
+from flows.model import Network, Outcome, Problem
 from flows.parse import Parsed, parse_contribution, parse_group, parse_network
 from flows.validate import Checker
 from sources.workbook import Source, SourceError, Workbook
 
 Kind = Literal["network", "group", "contribution"]
 NETWORK_SHEET = "reseau"
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,9 @@ def fetch(source: Source, kind: Kind, name: str, sheet: str) -> Fetched:
     except SourceError as error:
         problem = Problem("error", display_name(kind, name), error.message, error.tab)
         return Fetched(kind, name, sheet, None, problem)
+    except OSError as error:
+        message = f"le classeur n'a pas pu être lu ({error.strerror or type(error).__name__})"
+        return Fetched(kind, name, sheet, None, Problem("error", display_name(kind, name), message))
     return Fetched(kind, name, sheet, workbook)
 
 
@@ -70,10 +75,19 @@ def check(fetched: Fetched, network: Network | None = None) -> Outcome:
         problems = (fetched.problem,) if fetched.problem else ()
         return Outcome(fetched.kind, fetched.name, fetched.sheet, None, problems)
     display = display_name(fetched.kind, fetched.name)
-    parsed, parameters, centres = _parse(fetched, display, network)
-    problems = parsed.problems + checker().check(
-        fetched.kind, display, parsed.staged, parameters, centres
-    )
+    try:
+        parsed, parameters, centres = _parse(fetched, display, network)
+        problems = parsed.problems + checker().check(
+            fetched.kind, display, parsed.staged, parameters, centres
+        )
+    except Exception as error:  # a defect of ours must cost one workbook, never the build
+        logger.exception("checking %s failed", fetched.sheet)
+        message = (
+            f"le classeur n'a pas pu être contrôlé (erreur interne {type(error).__name__}) : "
+            "signalez-le à la coordination"
+        )
+        problem = Problem("error", display, message)
+        return Outcome(fetched.kind, fetched.name, fetched.sheet, None, (problem,))
     errors = any(p.severity == "error" for p in problems)
     return Outcome(
         fetched.kind,
@@ -107,10 +121,3 @@ def _name_cell(kind: Kind, parsed: Parsed) -> str | None:
     if labels is None or labels[0] not in parsed.staged:
         return None
     return parsed.staged[labels[0]][0].cell(labels[1])
-
-
-def record_of(
-    outcome: Outcome, kind: type[Group] | type[Contribution]
-) -> Group | Contribution | None:
-    """The outcome's record when it made it in and is of the kind asked."""
-    return outcome.record if outcome.ok and isinstance(outcome.record, kind) else None

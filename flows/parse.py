@@ -234,7 +234,7 @@ def parse_network(workbook: Workbook) -> Parsed:
     labels = reader.labels(contract.PROGRAMME)
     year_text = labels.get("year", Value("", "")).text
     year = parse_count(year_text)
-    if year_text and (year is None or not 2000 <= year <= 2100):
+    if year_text and year is None:
         reader.report(
             "error",
             "une année sur quatre chiffres est attendue (ex. 2024)",
@@ -343,10 +343,19 @@ def parse_group(workbook: Workbook, display: str, centres: CentreIndex) -> Parse
         for row in reader.table(contract.TOPICS)
     )
 
-    members = tuple(
-        Member(row.get("centre"), row.get("role") or "membre")
-        for row in reader.table(contract.MEMBERS)
-    )
+    members = []
+    for row in reader.table(contract.MEMBERS):
+        sigle = centres.resolve(row.get("centre"))
+        if sigle is None and row.get("centre"):
+            unknown = UnknownCentre(row.get("centre"), 0, centres.suggest(row.get("centre")))
+            reader.report(
+                "error",
+                _unknown_centre_message(unknown),
+                contract.MEMBERS.name,
+                row.cell("centre"),
+                row.get("centre"),
+            )
+        members.append(Member(sigle or row.get("centre"), match_key(row.get("role")) or "membre"))
     planned = tuple(
         Meeting(row.get("date"), row.get("format"), row.get("place"), row.get("purpose"))
         for row in reader.table(contract.MEETINGS)
@@ -364,7 +373,7 @@ def parse_group(workbook: Workbook, display: str, centres: CentreIndex) -> Parse
             topics=topics,
             created=created,
             contact=labels.get("contact", Value("", "")).text,
-            members=members,
+            members=tuple(members),
             planned_meetings=planned,
         )
     )

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
+from flows.fields import parse_date
 from flows.model import Contribution, Group, LeadEntry, Network, Outcome
 from flows.settings import TEMPLATES_DIR
 
@@ -57,10 +58,10 @@ def french_date(value: dt.date | str) -> str:
     from babel.dates import format_date
 
     if isinstance(value, str):
-        try:
-            value = dt.date.fromisoformat(value[:10])
-        except ValueError:
+        parsed = parse_date(value)
+        if parsed is None:
             return value
+        value = parsed
     return format_date(value, format="d MMMM y", locale="fr_FR")
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from flows.centres import CentreIndex
-from flows.fields import parse_count, parse_creation, parse_meeting_count
+from flows.fields import parse_count, parse_creation, parse_date, parse_meeting_count
 from flows.model import Group, Network, Outcome, Problem
 from flows.parse import Row
 from flows.settings import EXPECTATIONS_DIR
@@ -29,7 +29,7 @@ Derive = Callable[[list[Row], dict[str, list[Row]], CentreIndex | None], dict[st
 
 
 def _fiche(
-    rows: list[Row], staged: dict[str, list[Row]], _: CentreIndex | None
+    rows: list[Row], staged: dict[str, list[Row]], centres: CentreIndex | None
 ) -> dict[str, list[Any]]:
     row = rows[0]
     meetings = parse_meeting_count(row.get("meetings"))
@@ -37,12 +37,33 @@ def _fiche(
     members = staged.get("Membres")
     planned = staged.get("Réunions")
     return {
+        "leads_not_members": [_leads_not_members(row.get("animation"), members, centres)],
         "crpv_count_number": [parse_count(row.get("crpv_count"))],
         "meetings_min": [meetings.minimum],
         "meetings_max": [meetings.maximum],
         "created_year": [created.year if created else None],
         "members_rows": [len(members) if members is not None else None],
         "meeting_rows": [len(planned) if planned is not None else None],
+    }
+
+
+def _leads_not_members(
+    animation: str, members: list[Row] | None, centres: CentreIndex | None
+) -> str | None:
+    """Centres named in `Animation` that the `Membres` tab does not list (None when all are)."""
+    if members is None or centres is None:
+        return None
+    listed = {centres.resolve(m.get("centre")) or m.get("centre") for m in members}
+    entries, _ = centres.parse_leads(animation)
+    missing = [c for e in entries if e.centre for c in e.centres if c not in listed]
+    return ", ".join(dict.fromkeys(missing)) or None
+
+
+def _programme(rows: list[Row], *_: object) -> dict[str, list[Any]]:
+    published = rows[0].get("published")
+    return {
+        "year_number": [parse_count(rows[0].get("year"))],
+        "published_is_date": [None if not published else parse_date(published) is not None],
     }
 
 
@@ -55,6 +76,7 @@ def _normalised(column: str) -> Derive:
 
 # Columns computed from the staged text so that expectations can compare numbers and normalised words.
 DERIVED: dict[str, Derive] = {
+    "network.programme": _programme,
     "group.fiche": _fiche,
     "group.membres": _normalised("role"),
     "group.reunions": _normalised("format"),

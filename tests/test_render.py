@@ -95,7 +95,7 @@ def hostile_contribution(secret: Path) -> Contribution:
             Observation(
                 centre="IREV",
                 practice=f'<img src="{secret.as_uri()}">Pratique',
-                description=f'<link rel="stylesheet" href="{secret.as_uri()}"> مرحبا',
+                description=f'<link rel="stylesheet" href="{secret.as_uri()}"> مرحبا 🎉',
                 source="javascript:alert(1)",
             ),
         ),
@@ -135,7 +135,7 @@ def test_hostile_cells_are_printed_literally_and_read_nothing(
     assert "<b>Sujet</b> & <script>alert('x')</script>" in text
     assert "=SOMME(A1:A3)" in text
     assert "javascript:alert(1)" in text
-    assert "مرحبا" in text
+    assert "مرحبا" in text and "🎉" in text
     assert all(u.startswith(TEMPLATES_DIR.as_uri()) or u.startswith("data:") for u in fetched), (
         fetched
     )

@@ -83,7 +83,11 @@ def test_travaux_without_rows_is_an_error() -> None:
 
 def test_members_must_match_the_declared_count() -> None:
     members = tab(
-        "Membres", ("CRPV", "Rôle"), ("Normanvilles", "animation"), ("IREV", ""), ("ORIV", "")
+        "Membres",
+        ("CRPV", "Rôle"),
+        ("Normanvilles", "animation"),
+        ("Profession Banlieue", ""),
+        ("IREV", ""),
     )
     error = only(check_group(tab("Travaux", *TRAVAUX), members), "error")
     assert error.cell == "B2" and "compte 3 centre(s)" in error.message and "est 2" in error.message
@@ -167,3 +171,36 @@ def test_two_workbooks_declaring_the_same_group_are_both_left_out() -> None:
     messages = [str(p) for p in merged[cosoter.sheet].problems]
     assert any("aussi déclaré par le classeur « gt-sante »" in m for m in messages)
     assert any("diffère de celui de l'onglet « Groupes »" in m for m in messages)
+
+
+def test_animators_must_be_members() -> None:
+    members = tab("Membres", ("CRPV", "Rôle"), ("Normanvilles", "animation"), ("IREV", ""))
+    error = only(check_group(tab("Travaux", *TRAVAUX), members), "error")
+    assert error.cell == "B5"
+    assert "absent(s) de l'onglet « Membres » : Profession Banlieue" in error.message
+
+
+def test_unknown_member_centre_gets_a_suggestion() -> None:
+    members = tab("Membres", ("CRPV", "Rôle"), ("Normanvilles", ""), ("Profesion Banlieue", ""))
+    outcome = check_group(tab("Travaux", *TRAVAUX), members)
+    messages = [(p.tab, p.cell, p.message) for p in outcome.problems if p.severity == "error"]
+    assert ("Membres", "A3", messages[0][2]) == messages[0]
+    assert "« Profession Banlieue » ?" in messages[0][2]
+
+
+def test_programme_year_and_publication_date() -> None:
+    from sources.local import read_workbook
+    from tests.helpers import EDITION_2024
+
+    bundled = read_workbook(EDITION_2024 / "reseau")
+    others = tuple(t for t in bundled.tabs if t.name != "Programme")
+    programme = tab(
+        "Programme",
+        ("Année", "3024"),
+        ("Titre", "Programme annuel"),
+        ("Réseau", "RNCRPV"),
+        ("Date de publication", "bientôt"),
+    )
+    outcome = load.check(Fetched("network", "Réseau", "reseau", workbook(programme, *others)))
+    problems = sorted((p.severity, p.cell, p.found) for p in outcome.problems)
+    assert problems == [("error", "B1", "3024"), ("warning", "B4", "bientôt")]
