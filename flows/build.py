@@ -14,14 +14,15 @@ from flows.settings import OUTPUT_DIR, configure_prefect, default_source
 
 configure_prefect()
 
-from prefect import flow, task, unmapped  # noqa: E402  (Prefect reads its settings on import)
-from prefect.cache_policies import NO_CACHE  # noqa: E402
+from prefect import flow, task, unmapped
+from prefect.cache_policies import NO_CACHE
 
-from flows import load, progress, publish, render  # noqa: E402
-from flows.merge import NetworkView, merge  # noqa: E402
-from flows.model import Contribution, Network, Outcome, Problem  # noqa: E402
-from flows.validate import check_across  # noqa: E402
-from sources.local import LocalSource  # noqa: E402
+from flows import fallback, load, progress, publish, render
+from flows import report as checks
+from flows.merge import NetworkView, merge
+from flows.model import Contribution, Network, Outcome, Problem
+from flows.validate import check_across
+from sources.local import LocalSource
 
 DEFAULT_YEAR = 2024
 
@@ -38,6 +39,8 @@ class BuildReport:
     draft: bool = False
     strict: bool = False
     timings: dict[str, float] = field(default_factory=dict)
+    out: str = ""
+    reports: list[tuple[str, int]] = field(default_factory=list)
 
     @property
     def problems(self) -> list[Problem]:
@@ -124,27 +127,38 @@ def build_edition(
     source: str | None = None,
     out: str | None = None,
     strict: bool = False,
+    data_docs: bool = False,
 ) -> BuildReport:
     """Build an edition's documents from its workbooks; a workbook with errors is left out."""
     source_path = Path(source) if source else default_source(year or DEFAULT_YEAR)
-    report = BuildReport(year, str(source_path), strict=strict)
-    local = LocalSource(source_path)
-
+    out_dir = Path(out) if out else OUTPUT_DIR
+    report = BuildReport(year, str(source_path), strict=strict, out=str(out_dir))
+    checker = load.checker()
+    checker.keep_results, checker.results = data_docs, []
     clock = _Clock()
+    _build(report, LocalSource(source_path), out_dir, clock, year)
+    report.year = report.year or year or DEFAULT_YEAR
+    report.reports = _write_checks(report, out_dir, data_docs)
+    report.timings = clock.done()
+    return report
+
+
+def _build(
+    report: BuildReport, source: LocalSource, out_dir: Path, clock: _Clock, year: int | None
+) -> None:
+    """Read, check, merge, render and publish into `report`; returns early when it must stop."""
     progress.stage("Lecture du classeur réseau", 1)
     with clock("read"):
-        fetched_network = read_workbook(local, "network", "Réseau", load.NETWORK_SHEET)
+        fetched_network = read_workbook(source, "network", "Réseau", load.NETWORK_SHEET)
     with clock("check"):
         network_outcome = check_workbook(fetched_network, None)
     report.outcomes.append(network_outcome)
     network = network_outcome.record
     if not isinstance(network, Network):
-        report.timings = clock.done()
-        return report
+        return
     if year is not None and network.programme.year != year:
         report.outcomes[0] = _year_mismatch(network_outcome, year)
-        report.timings = clock.done()
-        return report
+        return
     report.year = network.programme.year
 
     registrations = [("group", r) for r in network.groups]
@@ -152,7 +166,7 @@ def build_edition(
     progress.stage("Lecture des classeurs", len(registrations))
     with clock("read"):
         fetched = read_workbook.map(
-            local,
+            source,
             [kind for kind, _ in registrations],
             [r.name for _, r in registrations],
             [r.sheet for _, r in registrations],
@@ -161,21 +175,24 @@ def build_edition(
     with clock("check"):
         outcomes = check_workbook.map(fetched, unmapped(network)).result()
         groups = check_across(network, {o.sheet: o for o in outcomes if o.kind == "group"})
-    contribution_outcomes = [o for o in outcomes if o.kind == "contribution"]
-    report.outcomes += list(groups.values()) + contribution_outcomes
+        contribution_outcomes = {o.sheet: o for o in outcomes if o.kind == "contribution"}
+        kept = fallback.valid_folder(out_dir, network.programme.year)
+        fallback.remember_valid(fetched, {**groups, **contribution_outcomes}, kept)
+        groups = {sheet: fallback.fall_back(o, kept, network) for sheet, o in groups.items()}
+        contribution_outcomes = {
+            sheet: fallback.fall_back(o, kept, network)
+            for sheet, o in contribution_outcomes.items()
+        }
+    report.outcomes += list(groups.values()) + list(contribution_outcomes.values())
     contributions = [
-        o.record for o in contribution_outcomes if o.ok and isinstance(o.record, Contribution)
+        o.record for o in contribution_outcomes.values() if isinstance(o.record, Contribution)
     ]
-
     report.draft = bool(report.errors)
-    if strict and report.draft:
-        report.timings = clock.done()
-        return report
+    if report.strict and report.draft:
+        return
 
     with clock("merge"):
         view = merge_view(network, groups, contributions)
-
-    out_dir = Path(out) if out else OUTPUT_DIR
     progress.stage("Production des documents", 2 + len(contributions))
     with clock("render"):
         staging = publish.staging_folder(out_dir)
@@ -184,8 +201,23 @@ def build_edition(
     placed = publish.publish(staging, target)
     report.folder = str(target)
     report.files = [(str(p), p.stat().st_size) for p in placed]
-    report.timings = clock.done()
-    return report
+
+
+def _write_checks(report: BuildReport, out_dir: Path, data_docs: bool) -> list[tuple[str, int]]:
+    """The checks report of every build, beside the published edition, and its Prefect artifact."""
+    from prefect.artifacts import create_markdown_artifact
+
+    folder = out_dir / str(report.year)
+    data = checks.report_data(report.year, report.source, report.outcomes, dt.datetime.now(dt.UTC))
+    written = checks.write_reports(data, folder)
+    if data_docs:
+        written += checks.write_data_docs(load.checker().results, folder / "data-docs")
+    create_markdown_artifact(
+        key=f"controles-{report.year}",
+        markdown=checks.markdown(data),
+        description=f"État des classeurs de l'édition {report.year}",
+    )
+    return [(str(p), p.stat().st_size) for p in written]
 
 
 class _Clock:

@@ -38,6 +38,24 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument(
         "--strict", action="store_true", help="échouer sans rien écrire à la moindre erreur"
     )
+    build.add_argument(
+        "--data-docs",
+        action="store_true",
+        help="écrire aussi les pages « Data Docs » de Great Expectations (elles chargent des styles en ligne)",
+    )
+    check = commands.add_parser(
+        "check",
+        help="contrôler un classeur ou une édition sans rien produire",
+        description="Contrôle un classeur (dossier CSV, .xlsx, .ods) ou tout un dossier d'édition et affiche ses problèmes.",
+    )
+    check.add_argument(
+        "path", type=Path, metavar="CHEMIN", help="un classeur ou un dossier d'édition"
+    )
+    check.add_argument(
+        "--reseau",
+        type=Path,
+        help="classeur réseau dont la liste des centres sert au contrôle (par défaut : celui du même dossier)",
+    )
     return parser
 
 
@@ -46,7 +64,67 @@ def main(argv: list[str] | None = None) -> int:
     arguments = _parser().parse_args(argv)
     if arguments.command == "build":
         return _build(arguments)
+    if arguments.command == "check":
+        return _check(arguments)
     return USAGE_ERROR
+
+
+def _check(arguments: argparse.Namespace) -> int:
+    console = _console()
+    with console.status("Contrôle des classeurs…"):
+        from flows.check import UsageError, check_path
+
+        try:
+            outcomes = check_path(arguments.path, arguments.reseau)
+        except UsageError as error:
+            console.print(f"[red]{_escape(str(error))}[/]")
+            return USAGE_ERROR
+    _problems_table(console, outcomes)
+    return 1 if any(o.errors for o in outcomes) else 0
+
+
+def _problems_table(console: Console, outcomes: list) -> None:
+    from rich.table import Table
+
+    status_style = {"ok": "green", "données antérieures": "yellow", "écarté": "red"}
+    overview = Table(title="Classeurs", title_justify="left", show_lines=False)
+    for column in ("Classeur", "État", "Erreurs", "Avertissements"):
+        overview.add_column(
+            column, justify="right" if column in ("Erreurs", "Avertissements") else "left"
+        )
+    for outcome in outcomes:
+        label = {"ok": "prêt"}.get(outcome.status, outcome.status)
+        overview.add_row(
+            _escape(outcome.name),
+            f"[{status_style[outcome.status]}]{label}[/]",
+            str(len(outcome.errors)),
+            str(len(outcome.problems) - len(outcome.errors)),
+        )
+    console.print(overview)
+    for outcome in outcomes:
+        if not outcome.problems:
+            continue
+        table = Table(
+            title=_escape(outcome.problems[0].workbook), title_justify="left", expand=True
+        )
+        table.add_column("Gravité", no_wrap=True)
+        table.add_column("Où", no_wrap=True)
+        table.add_column("Valeur trouvée", overflow="fold", ratio=1)
+        table.add_column("Ce qui est attendu", ratio=2, min_width=30)
+        for problem in outcome.problems:
+            severity = (
+                "[red]erreur[/]" if problem.severity == "error" else "[yellow]avertissement[/]"
+            )
+            found = "" if problem.found is None else f"« {_short(problem.found)} »"
+            table.add_row(
+                severity, _escape(problem.where), _escape(found), _escape(problem.message)
+            )
+        console.print(table)
+
+
+def _short(text: str, limit: int = 80) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 def _console() -> Console:
@@ -75,6 +153,7 @@ def _build(arguments: argparse.Namespace) -> int:
                 source=str(source),
                 out=str(arguments.out) if arguments.out else None,
                 strict=arguments.strict,
+                data_docs=arguments.data_docs,
             )
         finally:
             progress.listen(None)
@@ -130,10 +209,14 @@ def _plural(count: int, word: str) -> str:
 
 def _summary(console: Console, report: BuildReport) -> None:
     outcomes = report.outcomes
-    kept_out = [o for o in outcomes if not o.ok]
+    counts = {
+        status: sum(o.status == status for o in outcomes)
+        for status in ("ok", "données antérieures", "écarté")
+    }
     console.print(
-        f"[bold]Édition {report.year or '?'}[/] — {_plural(len(outcomes), 'classeur')} lu(s), "
-        f"{len(outcomes) - len(kept_out)} sans erreur"
+        f"[bold]Édition {report.year}[/] — {_plural(len(outcomes), 'classeur')} : "
+        f"{counts['ok']} prêt(s), {counts['données antérieures']} imprimé(s) avec leurs données antérieures, "
+        f"{counts['écarté']} écarté(s)"
     )
     errors, warnings = len(report.errors), len(report.warnings)
     colour = "red" if errors else ("yellow" if warnings else "green")
@@ -143,9 +226,7 @@ def _summary(console: Console, report: BuildReport) -> None:
     for problem in report.problems:
         mark = "[red]✗[/]" if problem.severity == "error" else "[yellow]![/]"
         console.print(f"  {mark} {_escape(str(problem))}")
-    if kept_out:
-        names = ", ".join(o.name for o in kept_out)
-        console.print(f"[red]Laissé(s) de côté à cause d'erreurs :[/] {_escape(names)}")
+    out = Path(report.out)
     if report.strict and report.errors:
         console.print("[red]Mode strict : aucun document écrit.[/]")
     elif not report.files:
@@ -153,10 +234,19 @@ def _summary(console: Console, report: BuildReport) -> None:
             "[red]Aucun document écrit : le classeur réseau doit d'abord être corrigé.[/]"
         )
     else:
-        kind = "Brouillon (document provisoire) écrit" if report.draft else "Documents écrits"
+        kind = "Brouillon (« Document provisoire ») écrit" if report.draft else "Documents écrits"
         console.print(f"{kind} dans {report.folder}/ :")
         for path, size in report.files:
             console.print(f"  {Path(path).relative_to(report.folder)}  [dim]{_size(size)}[/]")
+        if report.draft:
+            console.print(
+                f"[yellow]Les documents publiés dans {out / str(report.year)}/ n'ont pas été remplacés.[/]"
+            )
+    for path, size in report.reports:
+        if path.endswith("controles.html"):
+            console.print(f"Compte rendu des contrôles : {path}  [dim]{_size(size)}[/]")
+        elif path.endswith("data-docs/index.html"):
+            console.print(f"Data Docs de Great Expectations : {path}")
 
 
 def _escape(text: str) -> str:

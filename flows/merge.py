@@ -29,7 +29,7 @@ def group_frame(network: Network, outcomes: dict[str, Outcome]) -> pd.DataFrame:
     rows = []
     for order, registration in enumerate(network.groups, start=1):
         outcome = outcomes.get(registration.sheet)
-        group = outcome.record if outcome and outcome.ok else None
+        group = outcome.record if outcome else None
         assert group is None or isinstance(group, Group)
         rows.append(
             {
@@ -37,6 +37,8 @@ def group_frame(network: Network, outcomes: dict[str, Outcome]) -> pd.DataFrame:
                 "group": registration.name,
                 "sheet": registration.sheet,
                 "printed": group is not None,
+                "status": outcome.status if outcome else "écarté",
+                "data_date": outcome.data_date if outcome else None,
                 "errors": len(outcome.errors) if outcome else 0,
                 "crpv_count": group.crpv_count if group else None,
                 "meetings": group.meetings.text if group else None,
@@ -91,9 +93,7 @@ def merge(
     printed = [
         outcome.record
         for registration in network.groups
-        if (outcome := outcomes.get(registration.sheet))
-        and outcome.ok
-        and isinstance(outcome.record, Group)
+        if (outcome := outcomes.get(registration.sheet)) and isinstance(outcome.record, Group)
     ]
     matrix = centre_matrix(network, printed)
     leading = {sigle for group in printed for sigle in _lead_centres(group)}

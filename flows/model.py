@@ -193,6 +193,7 @@ class Outcome:
     problems: tuple[Problem, ...] = field(default=())
     modified: str | None = None
     name_cell: str | None = None
+    data_date: str | None = None
 
     @property
     def errors(self) -> tuple[Problem, ...]:
@@ -200,4 +201,12 @@ class Outcome:
 
     @property
     def ok(self) -> bool:
+        """Read and checked without error: its own data are printed."""
         return self.record is not None and not self.errors
+
+    @property
+    def status(self) -> str:
+        """`ok`, `données antérieures` (printed from its last valid copy) or `écarté`."""
+        if self.ok:
+            return "ok"
+        return "données antérieures" if self.record is not None else "écarté"

@@ -65,6 +65,13 @@ def french_date(value: dt.date | str) -> str:
     return format_date(value, format="d MMMM y", locale="fr_FR")
 
 
+def french_datetime(value: dt.datetime) -> str:
+    """`28 novembre 2026 à 23:20`, in Paris time."""
+    from babel.dates import format_datetime
+
+    return format_datetime(value, "d MMMM y 'à' HH:mm", tzinfo="Europe/Paris", locale="fr_FR")
+
+
 def lead_lines(entries: tuple[LeadEntry, ...]) -> list[str]:
     """`Animation` entries as written, one printed line per line of the cell."""
     lines: dict[int, list[str]] = {}
@@ -85,7 +92,11 @@ def _environment() -> Any:
         lstrip_blocks=True,
     )
     env.filters.update(
-        markdown=markdown, french_date=french_date, safe_url=safe_url, lead_lines=lead_lines
+        markdown=markdown,
+        french_date=french_date,
+        french_datetime=french_datetime,
+        safe_url=safe_url,
+        lead_lines=lead_lines,
     )
     return env
 
@@ -136,9 +147,9 @@ def programme_html(
     records = []
     for registration in network.groups:
         outcome = outcomes.get(registration.sheet)
-        group = outcome.record if outcome and outcome.ok else None
+        group = outcome.record if outcome else None
         reason = None
-        if group is None:
+        if group is None or (outcome and outcome.errors):
             reason = str(outcome.errors[0]) if outcome and outcome.errors else "classeur non lu"
         records.append(
             {
@@ -147,6 +158,7 @@ def programme_html(
                 "group": group if isinstance(group, Group) else None,
                 "reason": reason,
                 "error_count": len(outcome.errors) if outcome else 0,
+                "data_date": outcome.data_date if outcome else None,
             }
         )
     return render_html(
@@ -212,6 +224,8 @@ GROUP_COLUMNS = {
     "group": "Groupe",
     "sheet": "Feuille",
     "printed": "Imprimé",
+    "status": "État",
+    "data_date": "Données du",
     "errors": "Erreurs",
     "crpv_count": "CRPV impliqués",
     "meetings": "Réunions (tel qu'écrit)",

@@ -111,6 +111,8 @@ class Checker:
                 logging.getLogger(name).setLevel(logging.ERROR)
 
         self._lock = threading.Lock()
+        self.keep_results = False
+        self.results: list[tuple[str, str, Any]] = []
         context = gx.get_context(mode="ephemeral")
         context.variables.progress_bars = ProgressBarsConfig(globally=False)
         asset = context.data_sources.add_pandas("recueil").add_dataframe_asset("tabs")
@@ -153,6 +155,8 @@ class Checker:
                     },
                     expectation_parameters=parameters,
                 )
+            if self.keep_results:
+                self.results.append((display, tab, result))
             for outcome in result.results:
                 if outcome.exception_info.get("raised_exception"):
                     raise RuntimeError(

@@ -67,18 +67,45 @@ def test_build_reads_every_workbook_without_problems(build) -> None:
     assert not report.draft
 
 
-def test_build_writes_the_documents(build) -> None:
-    _, out = build
+def test_build_writes_the_documents_and_the_checks_report(build) -> None:
+    report, out = build
     edition = out / "2024"
-    expected = {
+    documents = {
         "programme-2024.pdf",
         "reseau-2024.xlsx",
         "contributions/culture-et-politique-de-la-ville.pdf",
         "contributions/le-contrat-de-ville-integrateur.pdf",
     }
-    written = {str(p.relative_to(edition)) for p in edition.rglob("*") if p.is_file()}
-    assert written == expected
-    assert not list(out.glob(".staging-*")), "the staging folder is removed after publication"
+    assert {str(Path(p).relative_to(edition)) for p, _ in report.files} == documents
+    assert all((edition / d).stat().st_size > 1000 for d in documents)
+    assert {Path(p).name for p, _ in report.reports} == {"controles.html", "controles.json"}
+    assert not list(out.rglob(".staging-*")), "the staging folder is removed after publication"
+
+
+def test_every_valid_workbook_is_kept_for_later_builds(build) -> None:
+    _, out = build
+    kept = out / "2024" / "donnees-valides"
+    assert len([p for p in kept.iterdir() if (p / "_recueil.json").is_file()]) == 14
+    assert (
+        (kept / "gt-sante" / "Fiche.csv")
+        .read_text(encoding="utf-8")
+        .startswith("Groupe de travail,Santé")
+    )
+
+
+def test_checks_report(build) -> None:
+    import json
+
+    _, out = build
+    data = json.loads((out / "2024" / "controles.json").read_text(encoding="utf-8"))
+    assert data["year"] == 2024 and data["errors"] == 0
+    assert [w["name"] for w in data["workbooks"]][:3] == ["Réseau", "Contractualisation", "Cosoter"]
+    assert {w["status"] for w in data["workbooks"]} == {"ok"}
+    html = (out / "2024" / "controles.html").read_text(encoding="utf-8")
+    assert "Contrôles des classeurs — édition 2024" in html
+    assert "http://" not in html and "https://" not in html, (
+        "the report loads nothing from elsewhere"
+    )
 
 
 def test_every_word_of_the_seed_is_printed(programme: str, seed: str) -> None:

@@ -13,6 +13,12 @@ from tests.pdftext import flat, pdf_text
 BUNDLED = Path(__file__).resolve().parent.parent / "sources" / "editions" / "2024"
 
 
+@pytest.fixture(autouse=True)
+def wide_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tables wrap to the terminal's width; a wide one keeps each message on one line."""
+    monkeypatch.setenv("COLUMNS", "300")
+
+
 @pytest.fixture
 def edition(tmp_path: Path) -> Path:
     """A copy of the bundled 2024 edition that a test may break."""
@@ -83,7 +89,10 @@ def test_strict_writes_nothing_on_error(
     out, _ = capfd.readouterr()
     assert "Mode strict" in out
     assert "un nombre de 1 à 20 est attendu" in flat(out)
-    assert not any(p.is_file() for p in out_dir.rglob("*"))
+    written = {
+        p.suffix for p in out_dir.rglob("*") if p.is_file() and "donnees-valides" not in p.parts
+    }
+    assert written == {".html", ".json"}, "only the checks report, no document"
 
 
 def test_year_that_does_not_match_the_network_workbook(
@@ -104,3 +113,61 @@ def test_usage_errors_exit_with_2(tmp_path: Path, capfd: pytest.CaptureFixture[s
     with pytest.raises(SystemExit) as exit_info:
         main([])
     assert exit_info.value.code == 2
+
+
+def test_a_broken_group_is_printed_from_its_last_valid_copy(
+    edition: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    out_dir = tmp_path / "out"
+    assert main(["build", "--source", str(edition), "--out", str(out_dir)]) == 0
+    break_count(edition, "gt-cosoter", "onze")
+    capfd.readouterr()
+    assert main(["build", "--source", str(edition), "--out", str(out_dir)]) == 1
+    out, _ = capfd.readouterr()
+    assert "1 imprimé(s) avec leurs données antérieures" in out
+    assert "la dernière version valide (données du" in out
+    draft = flat(pdf_text(out_dir / "2024" / "brouillon" / "programme-2024.pdf"))
+    record = draft[draft.index("Groupe de travail « Cosoter » Données du") :]
+    assert "« onze » : un nombre entier est attendu" in record[:400]
+    assert "Nombre de CRPV impliqués 11 CRPV" in record[:800]
+    report = (out_dir / "2024" / "controles.html").read_text(encoding="utf-8")
+    assert "données antérieures" in report
+
+
+def test_check_an_edition_prints_problems_by_workbook(
+    edition: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["check", str(BUNDLED)]) == 0
+    break_count(edition, "gt-cosoter", "quatorze")
+    capfd.readouterr()
+    assert main(["check", str(edition)]) == 1
+    out = flat(capfd.readouterr().out)
+    assert "GT Cosoter" in out and "Fiche!B2" in out and "« quatorze »" in out
+    assert "écarté" in out and "prêt" in out
+
+
+def test_check_one_workbook_uses_its_editions_centres(
+    edition: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    fiche = edition / "gt-cosoter" / "Fiche.csv"
+    fiche.write_text(
+        fiche.read_text(encoding="utf-8").replace("Cité Ressources", "Cite Resources"),
+        encoding="utf-8",
+    )
+    assert main(["check", str(edition / "gt-cosoter")]) == 1
+    out = flat(capfd.readouterr().out)
+    assert "vouliez-vous dire « Cité Ressources » ?" in out
+    alone = tmp_path / "seul"
+    shutil.copytree(edition / "gt-cosoter", alone)
+    assert main(["check", str(alone)]) == 2
+    assert "indiquez-le avec --reseau" in flat(capfd.readouterr().out)
+    assert main(["check", str(alone), "--reseau", str(edition / "reseau")]) == 1
+
+
+def test_data_docs_only_on_request(tmp_path: Path) -> None:
+    assert main(["build", "--out", str(tmp_path / "a")]) == 0
+    assert not (tmp_path / "a" / "2024" / "data-docs").exists()
+    assert main(["build", "--out", str(tmp_path / "b"), "--data-docs"]) == 0
+    index = (tmp_path / "b" / "2024" / "data-docs" / "index.html").read_text(encoding="utf-8")
+    assert "GT Santé — onglet Fiche" in index
+    assert len(list((tmp_path / "b" / "2024" / "data-docs").glob("*.html"))) > 20

@@ -1,0 +1,57 @@
+"""The last valid copy of each workbook, kept so that a workbook with errors can still be printed."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+from pathlib import Path
+
+from flows import load
+from flows.model import Network, Outcome, Problem
+from sources.snapshot import load_workbook, safe_name, save_workbook
+
+VALID_FOLDER = "donnees-valides"
+
+
+def valid_folder(out: Path, year: int) -> Path:
+    """Where an edition keeps the last valid copy of each workbook: `output/<year>/donnees-valides/`."""
+    return out / str(year) / VALID_FOLDER
+
+
+def remember_valid(fetched: list[load.Fetched], outcomes: dict[str, Outcome], folder: Path) -> None:
+    """Save every workbook that passed all its checks as its new last valid copy."""
+    checked = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    for item in fetched:
+        outcome = outcomes.get(item.sheet)
+        if item.workbook is not None and outcome is not None and outcome.ok:
+            metadata = {
+                "sheet": item.sheet,
+                "kind": item.kind,
+                "group": item.name,
+                "validated": checked,
+            }
+            save_workbook(item.workbook, folder / safe_name(item.sheet), metadata)
+
+
+def fall_back(outcome: Outcome, folder: Path, network: Network) -> Outcome:
+    """The outcome, printed from the last valid copy when the current workbook cannot be."""
+    saved = folder / safe_name(outcome.sheet)
+    if outcome.record is not None or not saved.is_dir():
+        return outcome
+    workbook, metadata = load_workbook(saved)
+    replayed = load.check(
+        load.Fetched(outcome.kind, outcome.name, outcome.sheet, workbook), network
+    )
+    if replayed.record is None:  # e.g. the reference list of centres changed since
+        return outcome
+    from flows.render import french_date
+
+    date = workbook.modified or metadata.get("validated") or ""
+    notice = Problem(
+        "warning",
+        load.display_name(outcome.kind, outcome.name),
+        f"la dernière version valide (données du {french_date(date)}) est imprimée à la place",
+    )
+    return replace(
+        outcome, record=replayed.record, problems=outcome.problems + (notice,), data_date=date
+    )
