@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from flows.centres import CentreIndex
 from flows.fields import parse_count, parse_creation, parse_date, parse_meeting_count
 from flows.model import Group, Network, Outcome, Problem
-from flows.parse import Row
+from flows.parse import Row, Value
 from flows.settings import EXPECTATIONS_DIR
 from sources.workbook import match_key
 
@@ -145,25 +145,48 @@ class Checker:
             if suite is None:
                 continue
             frame = self._frame(name, rows, staged, centres, self._columns[name])
-            with self._lock:  # one GX context; its batch registry is not thread-safe
-                batch = self._batches.get_batch(batch_parameters={"dataframe": frame})
-                result = batch.validate(
-                    suite,
-                    result_format={
-                        "result_format": "COMPLETE",
-                        "unexpected_index_column_names": ["_row"],
-                    },
-                    expectation_parameters=parameters,
+            displays = [display] * max(1, len(rows))  # table-level failures name the workbook too
+            problems += self._validate(name, frame, rows, displays, tab, parameters)
+        return problems
+
+    def check_view(self, rows: list[Row], displays: list[str]) -> list[tuple[int, Problem]]:
+        """Run the merged view's suite: one row per printed group, failures by row index."""
+        name = "view.groupes"
+        frame = self._frame(name, rows, {}, None, self._columns[name])
+        problems = self._validate(name, frame, rows, displays, "Fiche", {})
+        return [(displays.index(p.workbook), p) for p in problems]
+
+    def _validate(
+        self,
+        name: str,
+        frame: pd.DataFrame,
+        rows: list[Row],
+        displays: list[str],
+        tab: str,
+        parameters: dict[str, Any],
+    ) -> list[Problem]:
+        with self._lock:  # one GX context; its batch registry is not thread-safe
+            batch = self._batches.get_batch(batch_parameters={"dataframe": frame})
+            result = batch.validate(
+                self._suites[name],
+                result_format={
+                    "result_format": "COMPLETE",
+                    "unexpected_index_column_names": ["_row"],
+                },
+                expectation_parameters=parameters,
+            )
+        if self.keep_results:
+            self.results.append(
+                (displays[0] if len(set(displays)) == 1 else "Vue du réseau", tab, result)
+            )
+        problems: list[Problem] = []
+        for outcome in result.results:
+            if outcome.exception_info.get("raised_exception"):
+                raise RuntimeError(
+                    f"suite {name}: {outcome.exception_info.get('exception_message')}"
                 )
-            if self.keep_results:
-                self.results.append((display, tab, result))
-            for outcome in result.results:
-                if outcome.exception_info.get("raised_exception"):
-                    raise RuntimeError(
-                        f"suite {name}: {outcome.exception_info.get('exception_message')}"
-                    )
-                if not outcome.success:
-                    problems.extend(_problems(outcome, display, tab, rows, parameters))
+            if not outcome.success:
+                problems.extend(_problems(outcome, displays, tab, rows, parameters))
         return problems
 
     @staticmethod
@@ -187,7 +210,7 @@ class Checker:
 
 
 def _problems(
-    outcome: Any, display: str, tab: str, rows: list[Row], parameters: dict[str, Any]
+    outcome: Any, displays: list[str], tab: str, rows: list[Row], parameters: dict[str, Any]
 ) -> list[Problem]:
     config = outcome.expectation_config
     meta = config.meta or {}
@@ -205,16 +228,17 @@ def _problems(
             **kwargs, observed=outcome.result.get("observed_value")
         )
         cell = meta.get("cell")
-        return [Problem(severity, display, message, tab, cell)]
+        return [Problem(severity, displays[0] if displays else "", message, tab, cell)]
     problems = []
     for failure in failing:
-        row = rows[int(failure["_row"])]
+        index = int(failure["_row"])
+        row = rows[index]
+        texts = {k: v.text for k, v in row.values.items()}
         values = {k: _plain(v) for k, v in failure.items()}
-        message = meta.get("message", config.type).format(**{**kwargs, **values})
+        message = meta.get("message", config.type).format(**{**kwargs, **texts, **values})
         found = (row.get(column) or None) if column in row.values else None
-        problems.append(
-            Problem(severity, display, message, tab, row.cell(column) if column else None, found)
-        )
+        cell = row.cell(column) if column else None
+        problems.append(Problem(severity, displays[index], message, tab, cell, found))
     return problems
 
 
@@ -228,58 +252,45 @@ def _plain(value: Any) -> Any:
 
 
 def check_across(network: Network, outcomes: dict[str, Outcome]) -> dict[str, Outcome]:
-    """The merged view's rules: one workbook per group name, names matching the `Groupes` tab."""
+    """The merged view's suite: one workbook per group name, names matching the `Groupes` tab."""
     from dataclasses import replace
 
-    from flows.load import display_name
+    from flows.load import checker, display_name
 
-    declared: dict[str, list[str]] = {}
-    added: dict[str, list[Problem]] = {}
-    for registration in network.groups:
-        outcome = outcomes.get(registration.sheet)
-        if outcome is None or not isinstance(outcome.record, Group):
-            continue
-        display = display_name("group", registration.name)
-        cell = _fiche_cell(outcome)
-        if match_key(outcome.record.name) != match_key(registration.name):
-            added.setdefault(registration.sheet, []).append(
-                Problem(
-                    "warning",
-                    display,
-                    f"le nom du groupe diffère de celui de l'onglet « Groupes » du classeur réseau "
-                    f"(« {registration.name} ») : c'est ce dernier qui est imprimé",
-                    "Fiche",
-                    cell,
-                    outcome.record.name,
-                )
+    printed = [
+        (registration, outcome)
+        for registration in network.groups
+        if (outcome := outcomes.get(registration.sheet)) and isinstance(outcome.record, Group)
+    ]
+    if not printed:
+        return dict(outcomes)
+    keys = [match_key(o.record.name) for _, o in printed]
+    rows = []
+    for index, (registration, outcome) in enumerate(printed):
+        cell = outcome.name_cell or ""
+        others = [
+            printed[i][0].sheet for i, key in enumerate(keys) if key == keys[index] and i != index
+        ]
+        rows.append(
+            Row(
+                0,
+                {
+                    "declared": Value(outcome.record.name, cell),
+                    "declared_key": Value(keys[index], cell),
+                    "registered": Value(registration.name, cell),
+                    "registered_key": Value(match_key(registration.name), cell),
+                    "others": Value(", ".join(others), cell),
+                },
             )
-        declared.setdefault(match_key(outcome.record.name), []).append(registration.sheet)
-    for sheets in declared.values():
-        if len(sheets) > 1:
-            for sheet in sheets:
-                others = ", ".join(s for s in sheets if s != sheet)
-                outcome = outcomes[sheet]
-                added.setdefault(sheet, []).append(
-                    Problem(
-                        "error",
-                        display_name("group", outcome.name),
-                        f"ce groupe de travail est aussi déclaré par le classeur « {others} » : "
-                        "un seul classeur par groupe",
-                        "Fiche",
-                        _fiche_cell(outcome),
-                        outcome.record.name if outcome.record else None,
-                    )
-                )
+        )
+    displays = [display_name("group", r.name) for r, _ in printed]
     merged = dict(outcomes)
-    for sheet, problems in added.items():
-        outcome = outcomes[sheet]
-        all_problems = outcome.problems + tuple(problems)
-        errors = any(p.severity == "error" for p in all_problems)
+    for index, problem in checker().check_view(rows, displays):
+        sheet = printed[index][0].sheet
+        outcome = merged[sheet]
+        problems = outcome.problems + (problem,)
+        errors = any(p.severity == "error" for p in problems)
         merged[sheet] = replace(
-            outcome, problems=all_problems, record=None if errors else outcome.record
+            outcome, problems=problems, record=None if errors else outcome.record
         )
     return merged
-
-
-def _fiche_cell(outcome: Outcome) -> str | None:
-    return outcome.name_cell
