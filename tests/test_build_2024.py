@@ -249,3 +249,16 @@ def test_network_view_spreadsheet(build) -> None:
     assert matrix.loc["Éducation", "Ville Caraïbe"] == "animation"
     totals = pd.read_excel(path, sheet_name="Totaux")
     assert "Participations de CRPV aux groupes" in set(totals["Indicateur"])
+
+
+def test_the_flow_publishes_a_markdown_artifact_of_the_checks(build) -> None:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    with get_client(sync_client=True) as client:
+        artifacts = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["controles-2024"]))
+        )
+    assert artifacts, "the build leaves a controles-2024 artifact"
+    markdown = artifacts[-1].data
+    assert "| Santé | Groupe de travail | prêt | 0 | 0 |" in markdown
