@@ -7,7 +7,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from flows.settings import OUTPUT_DIR, configure_prefect, default_source
@@ -23,6 +23,7 @@ from flows.merge import NetworkView, merge
 from flows.model import Contribution, Network, Outcome, Problem
 from flows.validate import check_across
 from sources.local import LocalSource
+from sources.workbook import Source, SourceError
 
 DEFAULT_YEAR = 2024
 
@@ -73,7 +74,7 @@ def warm_up() -> threading.Thread:
 
 
 @task(name="lire-classeur", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[2, 10])
-def read_workbook(source: LocalSource, kind: load.Kind, name: str, sheet: str) -> load.Fetched:
+def read_workbook(source: Source, kind: load.Kind, name: str, sheet: str) -> load.Fetched:
     """Read one workbook from the source (retried: a remote source may fail for a moment)."""
     fetched = load.fetch(source, kind, name, sheet)
     progress.advance(name)
@@ -128,23 +129,67 @@ def build_edition(
     out: str | None = None,
     strict: bool = False,
     data_docs: bool = False,
+    google: str | None = None,
+    feedback: bool = False,
 ) -> BuildReport:
-    """Build an edition's documents from its workbooks; a workbook with errors is left out."""
-    source_path = Path(source) if source else default_source(year or DEFAULT_YEAR)
+    """Build an edition's documents from its workbooks; a workbook with errors is left out.
+
+    `source` is an edition folder (the bundled one of `year` by default); `google`, the ID or address
+    of a network workbook in Google Sheets, pulls the edition from Google instead. `feedback` writes
+    each Google workbook's problems into its `Contrôles` tab.
+    """
     out_dir = Path(out) if out else OUTPUT_DIR
-    report = BuildReport(year, str(source_path), strict=strict, out=str(out_dir))
+    if google:
+        from sources.google import GoogleSource
+
+        edition: Source = GoogleSource(google)
+    else:
+        edition = LocalSource(Path(source) if source else default_source(year or DEFAULT_YEAR))
+    report = BuildReport(year, edition.description, strict=strict, out=str(out_dir))
     checker = load.checker()
     checker.keep_results, checker.results = data_docs, []
     clock = _Clock()
-    _build(report, LocalSource(source_path), out_dir, clock, year)
+    _build(report, edition, out_dir, clock, year)
     report.year = report.year or year or DEFAULT_YEAR
+    if feedback and google:
+        with clock("feedback"):
+            _write_feedback(report)
     report.reports = _write_checks(report, out_dir, data_docs)
     report.timings = clock.done()
     return report
 
 
+def _write_feedback(report: BuildReport) -> None:
+    """Each Google workbook's problems into its `Contrôles` tab; a failure is reported, not raised."""
+    import gspread
+
+    from flows.sheets import write_feedback
+    from sources.google import connect, spreadsheet_id
+
+    client = connect(write=True)
+    checked = dt.datetime.now(dt.UTC)
+    for index, outcome in enumerate(report.outcomes):
+        if outcome.kind == "network":
+            continue
+        try:
+            write_feedback(client, spreadsheet_id(outcome.sheet), outcome.problems, checked)
+        except (gspread.exceptions.APIError, SourceError) as error:
+            status = getattr(getattr(error, "response", None), "status_code", None)
+            why = (
+                f"partagez-le en tant qu'éditeur avec {client.service_account_email}"
+                if status == 403
+                else f"erreur {status or error}"
+            )
+            problem = Problem(
+                "warning",
+                load.display_name(outcome.kind, outcome.name),
+                f"l'onglet « Contrôles » n'a pas pu être écrit dans le classeur ({why})",
+            )
+            report.outcomes[index] = replace(outcome, problems=outcome.problems + (problem,))
+
+
 def _build(
-    report: BuildReport, source: LocalSource, out_dir: Path, clock: _Clock, year: int | None
+    report: BuildReport, source: Source, out_dir: Path, clock: _Clock, year: int | None
 ) -> None:
     """Read, check, merge, render and publish into `report`; returns early when it must stop."""
     progress.stage("Lecture du classeur réseau", 1)
@@ -160,6 +205,7 @@ def _build(
         report.outcomes[0] = _year_mismatch(network_outcome, year)
         return
     report.year = network.programme.year
+    source.keep_snapshots(out_dir / str(report.year) / "snapshots")
 
     registrations = [("group", r) for r in network.groups]
     registrations += [("contribution", r) for r in network.contributions]
@@ -240,8 +286,6 @@ class _Clock:
 
 
 def _year_mismatch(outcome: Outcome, year: int) -> Outcome:
-    from dataclasses import replace
-
     network = outcome.record
     assert isinstance(network, Network)
     problem = Problem(

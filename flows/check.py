@@ -8,7 +8,7 @@ from flows import load
 from flows.model import Network, Outcome, Problem
 from flows.validate import check_across
 from sources.local import NETWORK_NAME, LocalSource, read_workbook
-from sources.workbook import SourceError, Workbook
+from sources.workbook import Source, SourceError, Workbook
 
 
 class UsageError(Exception):
@@ -17,7 +17,11 @@ class UsageError(Exception):
 
 def check_edition(folder: Path) -> list[Outcome]:
     """The network workbook and every workbook it registers, checked."""
-    source = LocalSource(folder)
+    return check_source(LocalSource(folder))
+
+
+def check_source(source: Source) -> list[Outcome]:
+    """The network workbook of a source and every workbook it registers, checked."""
     network_outcome = load.check(load.fetch_network(source))
     network = network_outcome.record
     if not isinstance(network, Network):

@@ -43,6 +43,16 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="écrire aussi les pages « Data Docs » de Great Expectations (elles chargent des styles en ligne)",
     )
+    build.add_argument(
+        "--google",
+        metavar="CLASSEUR_RESEAU",
+        help="lire l'édition dans Google Sheets : identifiant ou adresse du classeur réseau",
+    )
+    build.add_argument(
+        "--feedback",
+        action="store_true",
+        help="avec --google : écrire les problèmes de chaque classeur dans son onglet « Contrôles »",
+    )
     check = commands.add_parser(
         "check",
         help="contrôler un classeur ou une édition sans rien produire",
@@ -56,6 +66,42 @@ def _parser() -> argparse.ArgumentParser:
         type=Path,
         help="classeur réseau dont la liste des centres sert au contrôle (par défaut : celui du même dossier)",
     )
+    sheets = commands.add_parser("sheets", help="travailler avec les classeurs Google Sheets")
+    sheet_commands = sheets.add_subparsers(dest="sheets_command", required=True, metavar="ACTION")
+    network_help = "identifiant ou adresse du classeur réseau (par défaut : RECUEIL_GOOGLE_NETWORK)"
+    feedback = sheet_commands.add_parser(
+        "feedback",
+        help="écrire dans chaque classeur un onglet « Contrôles » avec ses problèmes",
+        description="Lit et contrôle chaque classeur de l'édition dans Google Sheets, puis écrit ses problèmes dans son onglet « Contrôles ».",
+    )
+    feedback.add_argument("--google", metavar="CLASSEUR_RESEAU", help=network_help)
+    init = sheet_commands.add_parser(
+        "init",
+        help="créer le classeur d'un nouveau groupe de travail",
+        description="Crée dans Google Sheets un classeur de groupe conforme au modèle, le partage et affiche son identifiant.",
+    )
+    init.add_argument("name", metavar="NOM", help="nom du groupe de travail")
+    init.add_argument(
+        "--share",
+        action="append",
+        default=[],
+        metavar="ADRESSE",
+        help="adresse à qui donner le droit de modifier (répétable)",
+    )
+    init.add_argument(
+        "--google",
+        metavar="CLASSEUR_RESEAU",
+        help=network_help + " ; sa liste des centres alimente les menus",
+    )
+    listing = sheet_commands.add_parser(
+        "list",
+        help="lister les classeurs d'un dossier Drive",
+        description="Liste les classeurs Google Sheets d'un dossier Drive et signale ceux que le classeur réseau n'inscrit pas.",
+    )
+    listing.add_argument(
+        "--folder", required=True, metavar="DOSSIER", help="identifiant du dossier Drive"
+    )
+    listing.add_argument("--google", metavar="CLASSEUR_RESEAU", help=network_help)
     return parser
 
 
@@ -66,7 +112,169 @@ def main(argv: list[str] | None = None) -> int:
         return _build(arguments)
     if arguments.command == "check":
         return _check(arguments)
+    if arguments.command == "sheets":
+        return _sheets(arguments)
     return USAGE_ERROR
+
+
+def _network_reference(arguments: argparse.Namespace) -> str | None:
+    import os
+
+    return arguments.google or os.environ.get("RECUEIL_GOOGLE_NETWORK") or None
+
+
+def _sheets(arguments: argparse.Namespace) -> int:
+    from flows.settings import configure_prefect
+
+    configure_prefect()  # reads .env, where the key's path and the network sheet may be set
+    from sources.google import CredentialsMissing
+
+    console = _console()
+    try:
+        if arguments.sheets_command == "feedback":
+            return _sheets_feedback(console, arguments)
+        if arguments.sheets_command == "init":
+            return _sheets_init(console, arguments)
+        return _sheets_list(console, arguments)
+    except CredentialsMissing as error:
+        console.print(f"[red]{_escape(str(error))}[/]")
+        return USAGE_ERROR
+
+
+def _sheets_feedback(console: Console, arguments: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from flows.check import check_source
+    from flows.sheets import write_feedback
+    from sources.google import GoogleSource, connect, spreadsheet_id
+
+    network = _network_reference(arguments)
+    if network is None:
+        console.print(
+            "[red]Indiquez le classeur réseau : --google ID ou RECUEIL_GOOGLE_NETWORK.[/]"
+        )
+        return USAGE_ERROR
+    with console.status("Lecture et contrôle des classeurs dans Google Sheets…"):
+        outcomes = check_source(GoogleSource(network, connect()))
+    _problems_table(console, outcomes)
+    writer = connect(write=True)
+    checked = dt.datetime.now(dt.UTC)
+    failed = 0
+    with console.status("Écriture des onglets « Contrôles »…"):
+        for outcome in outcomes[1:]:
+            try:
+                write_feedback(writer, spreadsheet_id(outcome.sheet), outcome.problems, checked)
+                console.print(f"  [green]✓[/] {_escape(outcome.name)}")
+            except Exception as error:  # one workbook's refusal must not stop the others
+                failed += 1
+                status = getattr(getattr(error, "response", None), "status_code", "")
+                hint = (
+                    f" : partagez-le en tant qu'éditeur avec {writer.service_account_email}"
+                    if status == 403
+                    else ""
+                )
+                console.print(
+                    f"  [red]✗[/] {_escape(outcome.name)} : écriture refusée ({status or type(error).__name__}){_escape(hint)}"
+                )
+    return 1 if failed or any(o.errors for o in outcomes) else 0
+
+
+def _sheets_init(console: Console, arguments: argparse.Namespace) -> int:
+    from flows.check import check_source
+    from flows.model import Network
+    from flows.sheets import create_group_workbook
+    from sources.google import GoogleSource, connect
+
+    network_ref = _network_reference(arguments)
+    if network_ref:
+        outcome = check_source(_NetworkOnly(GoogleSource(network_ref, connect())))[0]
+    else:
+        from flows.check import check_edition
+        from flows.settings import default_source
+
+        outcome = check_edition(default_source(2024))[0]
+    if not isinstance(outcome.record, Network):
+        console.print(
+            "[red]Le classeur réseau a des erreurs : corrigez-le d'abord (recueil check).[/]"
+        )
+        return 1
+    key = create_group_workbook(
+        connect(write=True), arguments.name, outcome.record.centres, arguments.share
+    )
+    console.print(f"Classeur créé : « GT {_escape(arguments.name)} »")
+    console.print(f"  identifiant : {key}")
+    console.print(f"  adresse     : https://docs.google.com/spreadsheets/d/{key}/edit")
+    for address in arguments.share:
+        console.print(f"  partagé avec {_escape(address)} (modification)")
+    console.print(
+        f"Ajoutez la ligne « {_escape(arguments.name)} » / {key} à l'onglet « Groupes » du classeur réseau."
+    )
+    return 0
+
+
+def _sheets_list(console: Console, arguments: argparse.Namespace) -> int:
+    from rich.table import Table
+
+    from sources.google import GoogleSource, connect, list_folder, spreadsheet_id
+
+    client = connect()
+    files = list_folder(client, arguments.folder)
+    registered: set[str] | None = None
+    network_ref = _network_reference(arguments)
+    if network_ref:
+        from flows.parse import parse_network
+
+        network = parse_network(GoogleSource(network_ref, client).read_network()).record
+        if network is not None:
+            registered = set()
+            for registration in (*network.groups, *network.contributions):
+                try:
+                    registered.add(spreadsheet_id(registration.sheet))
+                except Exception:
+                    continue
+            registered.add(spreadsheet_id(network_ref))
+    table = Table(title=f"Classeurs du dossier {arguments.folder}", title_justify="left")
+    for column in ("Nom", "Identifiant", "Modifié le", "Inscrit"):
+        table.add_column(column)
+    from flows.render import french_date
+
+    for file in sorted(files, key=lambda f: f.get("name", "")):
+        mark = (
+            ""
+            if registered is None
+            else ("oui" if file["id"] in registered else "[yellow]non inscrit[/]")
+        )
+        table.add_row(
+            _escape(file.get("name", "")),
+            file["id"],
+            french_date(file.get("modifiedTime", "")),
+            mark,
+        )
+    console.print(table)
+    if registered is None:
+        console.print(
+            "[dim]Indiquez le classeur réseau (--google) pour repérer les classeurs non inscrits.[/]"
+        )
+    return 0
+
+
+class _NetworkOnly:
+    """A source reduced to its network workbook (the others are not needed)."""
+
+    def __init__(self, source) -> None:
+        self.source = source
+        self.description = source.description
+
+    def read_network(self):
+        return self.source.read_network()
+
+    def read(self, sheet: str):
+        from sources.workbook import SourceError
+
+        raise SourceError(sheet, "non lu")
+
+    def keep_snapshots(self, folder) -> None:
+        pass
 
 
 def _check(arguments: argparse.Namespace) -> int:
@@ -138,7 +346,21 @@ def _build(arguments: argparse.Namespace) -> int:
 
     console = _console()
     source = arguments.source or default_source(arguments.year or 2024)
-    if not source.is_dir():
+    if arguments.google:
+        from flows.settings import configure_prefect
+
+        configure_prefect()
+        from sources.google import CredentialsMissing, credentials_file
+
+        try:
+            credentials_file()
+        except CredentialsMissing as error:
+            console.print(f"[red]{_escape(str(error))}[/]")
+            return USAGE_ERROR
+    elif arguments.feedback:
+        console.print("[red]--feedback écrit dans Google Sheets : il s'emploie avec --google.[/]")
+        return USAGE_ERROR
+    elif not source.is_dir():
         console.print(f"[red]Dossier d'édition introuvable :[/] {source}")
         return USAGE_ERROR
     with _Progress(console) as listener:
@@ -150,10 +372,12 @@ def _build(arguments: argparse.Namespace) -> int:
         try:
             report = build_edition(
                 year=arguments.year,
-                source=str(source),
+                source=None if arguments.google else str(source),
                 out=str(arguments.out) if arguments.out else None,
                 strict=arguments.strict,
                 data_docs=arguments.data_docs,
+                google=arguments.google,
+                feedback=arguments.feedback,
             )
         finally:
             progress.listen(None)

@@ -102,8 +102,13 @@ _FRENCH_DATE = re.compile(r"^(\d{1,2})(?:er)? ([^\W\d_]+) (\d{4})$")
 
 
 def parse_date(text: str) -> dt.date | None:
-    """`2024-03-12`, `12/03/2024` or `12 mars 2024`; None for anything else."""
+    """`2024-03-12`, `12/03/2024`, `12 mars 2024` or an ISO timestamp; None for anything else."""
     flat = " ".join(text.split())
+    if "T" in flat:
+        try:
+            return dt.datetime.fromisoformat(flat).date()
+        except ValueError:
+            return None
     for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
         try:
             return dt.datetime.strptime(flat, pattern).date()

@@ -116,7 +116,8 @@ class Reader:
         values: dict[str, Value] = {}
         for index, row in enumerate(tab.rows):
             label = row[0] if row else ""
-            value = "\n".join(c for c in row[1:] if c.strip()) if len(row) > 1 else ""
+            # Only column B is the value: columns further right may hold hints or notes.
+            value = row[1] if len(row) > 1 else ""
             if not label.strip():
                 if value.strip():
                     self.report(

@@ -50,6 +50,10 @@ def configure_prefect() -> None:
     load_dotenv()
     for name, value in PREFECT_DEFAULTS.items():
         os.environ.setdefault(name, value)
+    # Prefect's API runs on this machine: a proxy set for reaching Google must not stand in its way.
+    for name in ("NO_PROXY", "no_proxy"):
+        hosts = [h for h in os.environ.get(name, "").split(",") if h.strip()]
+        os.environ[name] = ",".join(dict.fromkeys([*hosts, "127.0.0.1", "localhost"]))
     for logger, level in QUIET_LOGGERS.items():
         logging.getLogger(logger).setLevel(level)
 

@@ -130,6 +130,9 @@ class LocalSource:
         """The workbook a `Feuille` cell names, resolved inside the edition folder."""
         return read_workbook(self._locate(sheet), Path(sheet).stem or sheet)
 
+    def keep_snapshots(self, folder: Path) -> None:
+        """Nothing to do: local workbooks are already on disk."""
+
     def _locate(self, sheet: str) -> Path:
         candidate = (self.folder / sheet.strip()).resolve()
         # The name comes from a sheet: it must not lead outside the edition folder.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Protocol
 
 _SPACES = re.compile(r"\s+")
@@ -76,4 +77,8 @@ class Source(Protocol):
 
     def read(self, sheet: str) -> Workbook:
         """The workbook that a `Feuille` cell names."""
+        ...
+
+    def keep_snapshots(self, folder: Path) -> None:
+        """Save what is read from now on (and the network workbook) as an edition under `folder`."""
         ...
