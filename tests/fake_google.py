@@ -8,7 +8,7 @@ any other host is refused.
 
 from __future__ import annotations
 
-import base64
+import contextlib
 import datetime as dt
 import json
 import re
@@ -425,10 +425,8 @@ class _ProxyHandler(socketserver.StreamRequestHandler):
             tls = self.server.fake.tls.wrap_socket(self.connection, server_side=True)
         except (ssl.SSLError, OSError):
             return
-        try:
+        with contextlib.suppress(ssl.SSLError, OSError):  # a client that hangs up mid-request
             _ApiHandler(tls, self.client_address, self.server)
-        except (ssl.SSLError, ConnectionError, OSError):
-            pass
 
 
 class _ApiHandler(BaseHTTPRequestHandler):
