@@ -17,7 +17,7 @@ configure_prefect()
 from prefect import flow, task, unmapped
 from prefect.cache_policies import NO_CACHE
 
-from flows import fallback, load, progress, publish, render
+from flows import fallback, load, manifest, progress, publish, render
 from flows import report as checks
 from flows.merge import NetworkView, merge
 from flows.model import Contribution, Network, Outcome, Problem
@@ -42,6 +42,9 @@ class BuildReport:
     timings: dict[str, float] = field(default_factory=dict)
     out: str = ""
     reports: list[tuple[str, int]] = field(default_factory=list)
+    unchanged: str = ""  # when nothing changed: the date of the edition still published
+    drive: list[tuple[str, str, bool]] = field(default_factory=list)
+    drive_error: str = ""
 
     @property
     def problems(self) -> list[Problem]:
@@ -97,7 +100,21 @@ def merge_view(
     return merge(network, outcomes, contributions)
 
 
-@task(name="produire-documents", cache_policy=NO_CACHE)
+def _render_key(context: object, parameters: dict[str, object]) -> str:
+    return str(parameters["key"])
+
+
+@task(
+    name="mettre-en-page",
+    cache_key_fn=_render_key,
+    persist_result=True,
+    result_serializer="pickle",
+)
+def render_pdf(key: str, html: str) -> bytes:
+    """One PDF; cached on the hash of its HTML and of the templates, so unchanged ones are reused."""
+    return render.pdf_bytes(html)
+
+
 def render_documents(
     network: Network,
     outcomes: dict[str, Outcome],
@@ -105,21 +122,33 @@ def render_documents(
     view: NetworkView,
     staging: Path,
     draft: bool,
+    data_date: dt.date,
 ) -> None:
     """Render the programme, each contribution and the network view into `staging`."""
     year = network.programme.year
-    today = dt.date.today()
-    html = render.programme_html(network, outcomes, view, today, draft)
-    render.write_pdf(html, staging / f"programme-{year}.pdf")
-    progress.advance("Programme")
+    documents = [
+        (
+            f"programme-{year}.pdf",
+            "Programme",
+            render.programme_html(network, outcomes, view, data_date, draft),
+        )
+    ]
     for contribution in contributions:
-        html = render.contribution_html(network, contribution, today, draft)
-        target = staging / "contributions" / f"{render.slugify(contribution.subject)}.pdf"
+        html = render.contribution_html(network, contribution, data_date, draft)
+        name = f"contributions/{render.slugify(contribution.subject)}.pdf"
+        documents.append((name, contribution.subject, html))
+    for name, label, html in documents:
+        target = staging / name
         target.parent.mkdir(parents=True, exist_ok=True)
-        render.write_pdf(html, target)
-        progress.advance(contribution.subject)
+        target.write_bytes(render_pdf(_document_key(html), html))
+        progress.advance(label)
     render.write_view_xlsx(view, network, staging / f"reseau-{year}.xlsx")
     progress.advance("Vue du réseau")
+
+
+def _document_key(html: str) -> str:
+    """What a PDF depends on: its HTML, the templates (CSS, fonts) and the versions that render it."""
+    return manifest.fingerprint(html, manifest.templates_digest(), manifest.package_versions())
 
 
 @flow(name="build-edition", log_prints=False)
@@ -131,12 +160,14 @@ def build_edition(
     data_docs: bool = False,
     google: str | None = None,
     feedback: bool = False,
+    publish_drive: str | None = None,
 ) -> BuildReport:
     """Build an edition's documents from its workbooks; a workbook with errors is left out.
 
     `source` is an edition folder (the bundled one of `year` by default); `google`, the ID or address
     of a network workbook in Google Sheets, pulls the edition from Google instead. `feedback` writes
-    each Google workbook's problems into its `Contrôles` tab.
+    each Google workbook's problems into its `Contrôles` tab. `publish_drive`, a Drive folder ID,
+    receives a copy of each newly published document, updated in place from one edition to the next.
     """
     out_dir = Path(out) if out else OUTPUT_DIR
     if google:
@@ -149,12 +180,17 @@ def build_edition(
     checker = load.checker()
     checker.keep_results, checker.results = data_docs, []
     clock = _Clock()
-    _build(report, edition, out_dir, clock, year)
-    report.year = report.year or year or DEFAULT_YEAR
-    if feedback and google:
-        with clock("feedback"):
-            _write_feedback(report)
-    report.reports = _write_checks(report, out_dir, data_docs)
+    with publish.exclusive(out_dir):
+        _build(report, edition, out_dir, clock, year)
+        report.year = report.year or year or DEFAULT_YEAR
+        if feedback and google:
+            with clock("feedback"):
+                _write_feedback(report)
+        if publish_drive and report.files and not report.draft:
+            with clock("drive"):
+                _publish_to_drive(report, publish_drive)
+        report.reports = _write_checks(report, out_dir, data_docs)
+        publish.write_index(out_dir)
     report.timings = clock.done()
     return report
 
@@ -186,6 +222,23 @@ def _write_feedback(report: BuildReport) -> None:
                 f"l'onglet « Contrôles » n'a pas pu être écrit dans le classeur ({why})",
             )
             report.outcomes[index] = replace(outcome, problems=outcome.problems + (problem,))
+
+
+def _publish_to_drive(report: BuildReport, folder: str) -> None:
+    """Copy the published documents into a Drive folder, one file per stable name."""
+    from sources.google import connect, upload_files
+
+    archive = Path(report.folder)
+    documents = [
+        (str(Path(path).relative_to(archive)).replace("/", " - "), Path(path))
+        for path, _ in report.files
+        if path.endswith((".pdf", ".xlsx"))
+    ]
+    try:
+        report.drive = upload_files(connect(write=True), folder, documents)
+    except Exception as error:  # the edition is published on disk; Drive only mirrors it
+        status = getattr(getattr(error, "response", None), "status_code", None)
+        report.drive_error = f"dépôt dans Drive impossible ({status or type(error).__name__})"
 
 
 def _build(
@@ -237,16 +290,74 @@ def _build(
     if report.strict and report.draft:
         return
 
+    edition = out_dir / str(network.programme.year)
+    data_date = manifest.data_date(report.outcomes)
+    inputs = manifest.fingerprint(
+        network,
+        [(o.sheet, o.status, o.record, o.data_date) for o in report.outcomes[1:]],
+        data_date,
+        report.draft,
+        manifest.templates_digest(),
+        manifest.package_versions(),
+    )
+    published = publish.published_manifest(edition)
+    if not report.draft and published and published.get("inputs") == inputs:
+        report.unchanged = published.get("published", "")
+        report.folder = str(edition)
+        return
+
     with clock("merge"):
         view = merge_view(network, groups, contributions)
     progress.stage("Production des documents", 2 + len(contributions))
     with clock("render"):
         staging = publish.staging_folder(out_dir)
-        render_documents(network, groups, contributions, view, staging, report.draft)
-    target = publish.edition_folder(out_dir, network.programme.year, report.draft)
-    placed = publish.publish(staging, target)
+        render_documents(network, groups, contributions, view, staging, report.draft, data_date)
+    with clock("publish"):
+        if report.draft:
+            target = publish.publish_draft(staging, edition)
+            placed = sorted(p for p in target.rglob("*") if p.is_file())
+        else:
+            checks.write_reports(_checks_data(report), staging)
+            record = manifest.describe(report, [fetched_network, *fetched], inputs)
+            target = publish.publish(staging, edition, record)
+            placed = sorted(p for p in target.rglob("*") if p.is_file())
+            _publication_artifact(report, target)
     report.folder = str(target)
-    report.files = [(str(p), p.stat().st_size) for p in placed]
+    report.files = [(str(p), p.stat().st_size) for p in placed if p.name not in publish.NOT_LINKED]
+
+
+def _checks_data(report: BuildReport) -> dict:
+    return checks.report_data(report.year, report.source, report.outcomes, dt.datetime.now(dt.UTC))
+
+
+def _publication_artifact(report: BuildReport, archive: Path) -> None:
+    """Prefect artifacts of a publication: the groups and their status, and links to the documents."""
+    from prefect.artifacts import create_markdown_artifact, create_table_artifact
+
+    create_table_artifact(
+        key=f"groupes-{report.year}",
+        table=[
+            {
+                "classeur": o.name,
+                "état": checks.STATUS_LABELS[o.status],
+                "erreurs": len(o.errors),
+                "avertissements": len(o.problems) - len(o.errors),
+                "données du": o.data_date or "",
+            }
+            for o in report.outcomes
+        ],
+        description=f"État des classeurs de l'édition {report.year} publiée",
+    )
+    links = [
+        f"- [{p.relative_to(archive)}]({p.resolve().as_uri()})"
+        for p in sorted(archive.rglob("*"))
+        if p.is_file()
+    ]
+    create_markdown_artifact(
+        key=f"documents-{report.year}",
+        markdown=f"# Édition {report.year} publiée\n\n" + "\n".join(links) + "\n",
+        description=f"Documents publiés de l'édition {report.year}",
+    )
 
 
 def _write_checks(report: BuildReport, out_dir: Path, data_docs: bool) -> list[tuple[str, int]]:
@@ -254,7 +365,7 @@ def _write_checks(report: BuildReport, out_dir: Path, data_docs: bool) -> list[t
     from prefect.artifacts import create_markdown_artifact
 
     folder = out_dir / str(report.year)
-    data = checks.report_data(report.year, report.source, report.outcomes, dt.datetime.now(dt.UTC))
+    data = _checks_data(report)
     written = checks.write_reports(data, folder)
     if data_docs:
         written += checks.write_data_docs(load.checker().results, folder / "data-docs")

@@ -49,6 +49,11 @@ def _parser() -> argparse.ArgumentParser:
         help="lire l'édition dans Google Sheets : identifiant ou adresse du classeur réseau",
     )
     build.add_argument(
+        "--publish-drive",
+        metavar="DOSSIER",
+        help="déposer aussi les documents publiés dans ce dossier Drive (mis à jour sur place)",
+    )
+    build.add_argument(
         "--feedback",
         action="store_true",
         help="avec --google : écrire les problèmes de chaque classeur dans son onglet « Contrôles »",
@@ -65,6 +70,18 @@ def _parser() -> argparse.ArgumentParser:
         "--reseau",
         type=Path,
         help="classeur réseau dont la liste des centres sert au contrôle (par défaut : celui du même dossier)",
+    )
+    serve = commands.add_parser(
+        "serve",
+        help="exécuter la construction planifiée sur cette machine",
+        description="Exécute le déploiement de prefect.yaml (planification comprise) sur cette machine, avec Prefect serve. "
+        "Sans PREFECT_API_URL, démarre d'abord un serveur Prefect local.",
+    )
+    serve.add_argument(
+        "--deployment", default="hebdomadaire", help="nom du déploiement de prefect.yaml"
+    )
+    serve.add_argument(
+        "--port", type=int, default=4200, help="port du serveur Prefect démarré au besoin (4200)"
     )
     sheets = commands.add_parser("sheets", help="travailler avec les classeurs Google Sheets")
     sheet_commands = sheets.add_subparsers(dest="sheets_command", required=True, metavar="ACTION")
@@ -114,6 +131,14 @@ def main(argv: list[str] | None = None) -> int:
         return _check(arguments)
     if arguments.command == "sheets":
         return _sheets(arguments)
+    if arguments.command == "serve":
+        from flows.serve import ServeError, serve
+
+        try:
+            return serve(arguments.deployment, arguments.port)
+        except ServeError as error:
+            _console().print(f"[red]{_escape(str(error))}[/]")
+            return USAGE_ERROR
     return USAGE_ERROR
 
 
@@ -346,7 +371,7 @@ def _build(arguments: argparse.Namespace) -> int:
 
     console = _console()
     source = arguments.source or default_source(arguments.year or 2024)
-    if arguments.google:
+    if arguments.google or arguments.publish_drive:
         from flows.settings import configure_prefect
 
         configure_prefect()
@@ -378,6 +403,7 @@ def _build(arguments: argparse.Namespace) -> int:
                 data_docs=arguments.data_docs,
                 google=arguments.google,
                 feedback=arguments.feedback,
+                publish_drive=arguments.publish_drive,
             )
         finally:
             progress.listen(None)
@@ -432,6 +458,8 @@ def _plural(count: int, word: str) -> str:
 
 
 def _summary(console: Console, report: BuildReport) -> None:
+    import datetime as dt
+
     outcomes = report.outcomes
     counts = {
         status: sum(o.status == status for o in outcomes)
@@ -451,21 +479,37 @@ def _summary(console: Console, report: BuildReport) -> None:
         mark = "[red]✗[/]" if problem.severity == "error" else "[yellow]![/]"
         console.print(f"  {mark} {_escape(str(problem))}")
     out = Path(report.out)
-    if report.strict and report.errors:
+    if report.unchanged:
+        from flows.render import french_datetime
+
+        published = dt.datetime.fromisoformat(report.unchanged)
+        console.print(
+            f"[green]Rien de nouveau :[/] ni les classeurs ni les modèles n'ont changé depuis l'édition "
+            f"publiée le {french_datetime(published)} ; elle reste en place dans {report.folder}/."
+        )
+    elif report.strict and report.errors:
         console.print("[red]Mode strict : aucun document écrit.[/]")
     elif not report.files:
         console.print(
             "[red]Aucun document écrit : le classeur réseau doit d'abord être corrigé.[/]"
         )
     else:
-        kind = "Brouillon (« Document provisoire ») écrit" if report.draft else "Documents écrits"
-        console.print(f"{kind} dans {report.folder}/ :")
+        if report.draft:
+            console.print(f"Brouillon (« Document provisoire ») écrit dans {report.folder}/ :")
+        else:
+            edition = Path(report.folder).parent.parent
+            console.print(f"Édition publiée dans {edition}/ (archivée dans {report.folder}/) :")
         for path, size in report.files:
             console.print(f"  {Path(path).relative_to(report.folder)}  [dim]{_size(size)}[/]")
         if report.draft:
             console.print(
                 f"[yellow]Les documents publiés dans {out / str(report.year)}/ n'ont pas été remplacés.[/]"
             )
+    for name, key, created in report.drive:
+        action = "déposé" if created else "mis à jour"
+        console.print(f"Drive : {name} {action} (https://drive.google.com/file/d/{key})")
+    if report.drive_error:
+        console.print(f"[yellow]Drive : {_escape(report.drive_error)}[/]")
     for path, size in report.reports:
         if path.endswith("controles.html"):
             console.print(f"Compte rendu des contrôles : {path}  [dim]{_size(size)}[/]")

@@ -1,19 +1,53 @@
-"""Put rendered documents in place without ever leaving a half-written file behind."""
+"""Publication: every published set is archived whole, and the edition switches to it in one rename.
+
+Layout of `output/<year>/`:
+- `archive/<timestamp>/`: each published set (documents, checks report, `manifest.json`), never changed;
+- `publie`: a symbolic link to the latest published set, replaced in one atomic rename;
+- `programme-<year>.pdf`, `contributions/`, `reseau-<year>.xlsx`, `manifest.json`: stable names, links
+  through `publie`, so that they always show one whole edition;
+- `brouillon/`: the documents of the latest build with errors, never published.
+A crash at any point leaves the previous edition whole: a set is visible only once it is complete.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import fcntl
+import hashlib
+import json
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
+ARCHIVE = "archive"
+CURRENT = "publie"
 DRAFT_FOLDER = "brouillon"
+MANIFEST = "manifest.json"
+NOT_LINKED = {
+    "controles.html",
+    "controles.json",
+}  # the latest check, of whatever build, lives beside
 
 
-def edition_folder(out: Path, year: int, draft: bool) -> Path:
-    """`output/2024/`, or `output/2024/brouillon/` for a build whose inputs have errors."""
-    folder = out / str(year)
-    return folder / DRAFT_FOLDER if draft else folder
+@contextmanager
+def exclusive(out: Path) -> Iterator[None]:
+    """One build at a time writes into `out` (a scheduled run and a manual one wait for each other).
+
+    Under the lock, what a killed build left half-written is cleared.
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    with (out / ".recueil.lock").open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            for leftover in out.glob(".staging-*"):
+                shutil.rmtree(leftover, ignore_errors=True)
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def staging_folder(out: Path) -> Path:
@@ -22,13 +56,110 @@ def staging_folder(out: Path) -> Path:
     return Path(tempfile.mkdtemp(prefix=".staging-", dir=out))
 
 
-def publish(staging: Path, target: Path) -> list[Path]:
-    """Move every file of `staging` into `target` (one rename each), then remove `staging`."""
-    placed = []
-    for file in sorted(p for p in staging.rglob("*") if p.is_file()):
-        destination = target / file.relative_to(staging)
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(file, destination)
-        placed.append(destination)
-    shutil.rmtree(staging, ignore_errors=True)
-    return placed
+def sha256(path: Path) -> str:
+    """The SHA-256 of a file, in hexadecimal."""
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def file_hashes(folder: Path) -> dict[str, dict[str, Any]]:
+    """Every file under `folder`, by relative path: its SHA-256 and size."""
+    return {
+        str(p.relative_to(folder)): {"sha256": sha256(p), "bytes": p.stat().st_size}
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.name != MANIFEST
+    }
+
+
+def published_manifest(edition: Path) -> dict[str, Any] | None:
+    """The manifest of the edition currently published, if any."""
+    path = edition / CURRENT / MANIFEST
+    if not path.is_file():
+        return None
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def publish(
+    staging: Path, edition: Path, manifest: dict[str, Any], now: dt.datetime | None = None
+) -> Path:
+    """Archive the complete set in `staging` and make it the published edition; its archive folder."""
+    now = now or dt.datetime.now(dt.UTC)
+    stamp = now.strftime("%Y%m%dT%H%M%S%fZ")
+    manifest = {
+        **manifest,
+        "published": now.isoformat(timespec="seconds"),
+        "files": file_hashes(staging),
+    }
+    (staging / MANIFEST).write_text(
+        json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
+    archive = edition / ARCHIVE / stamp
+    archive.parent.mkdir(parents=True, exist_ok=True)
+    os.rename(staging, archive)  # the set appears whole, or not at all
+    _point(edition / CURRENT, Path(ARCHIVE) / stamp)
+    for entry in archive.iterdir():
+        if entry.name not in NOT_LINKED:
+            _link_stable_name(edition / entry.name, Path(CURRENT) / entry.name)
+    return archive
+
+
+def publish_draft(staging: Path, edition: Path) -> Path:
+    """Replace `brouillon/` by the documents in `staging`; the published edition is not touched."""
+    draft = edition / DRAFT_FOLDER
+    edition.mkdir(parents=True, exist_ok=True)
+    previous = edition / f".{DRAFT_FOLDER}-precedent"
+    shutil.rmtree(previous, ignore_errors=True)
+    if draft.exists():
+        os.rename(draft, previous)
+    os.rename(staging, draft)
+    shutil.rmtree(previous, ignore_errors=True)
+    return draft
+
+
+def _point(link: Path, target: Path) -> None:
+    """Make `link` a symbolic link to `target`, replacing what was there in one rename."""
+    temporary = link.with_name(f".{link.name}.nouveau")
+    if temporary.is_symlink() or temporary.exists():
+        temporary.unlink()
+    temporary.symlink_to(target)
+    os.replace(temporary, link)
+
+
+def _link_stable_name(path: Path, target: Path) -> None:
+    """A stable name pointing through `publie`, created once; an older real file or folder is replaced."""
+    if path.is_symlink() and Path(os.readlink(path)) == target:
+        return
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    _point(path, target)
+
+
+def write_index(out: Path) -> Path:
+    """`output/index.html`: every edition, its published files and its earlier published sets."""
+    from flows.render import render_html
+
+    editions = []
+    for folder in sorted(
+        (p for p in out.iterdir() if p.is_dir() and p.name.isdigit()), reverse=True
+    ):
+        manifest = published_manifest(folder)
+        archives = sorted(
+            (p.name for p in (folder / ARCHIVE).glob("*") if p.is_dir()), reverse=True
+        )
+        editions.append(
+            {
+                "year": folder.name,
+                "published": dt.datetime.fromisoformat(manifest["published"]) if manifest else None,
+                "files": sorted(manifest["files"]) if manifest else [],
+                "archives": archives[1:] if manifest else archives,
+                "draft": (folder / DRAFT_FOLDER).is_dir(),
+            }
+        )
+    index = out / "index.html"
+    partial = out / ".index.html.partial"
+    partial.write_text(render_html("index.html", editions=editions), encoding="utf-8")
+    os.replace(partial, index)
+    return index

@@ -128,12 +128,17 @@ def _fetcher() -> Any:
     return TemplatesOnly(allowed_protocols=("file", "data"), timeout=1)
 
 
-def write_pdf(html: str, target: Path) -> None:
-    """Render HTML to a PDF file; only the templates' own files may be read."""
+def pdf_bytes(html: str) -> bytes:
+    """Render HTML to PDF (tagged, PDF/UA); only the templates' own files may be read."""
     from weasyprint import HTML
 
     document = HTML(string=html, base_url=str(TEMPLATES_DIR) + "/", url_fetcher=_fetcher())
-    document.write_pdf(target, pdf_variant="pdf/ua-1")
+    return document.write_pdf(pdf_variant="pdf/ua-1")
+
+
+def write_pdf(html: str, target: Path) -> None:
+    """Render HTML to a PDF file."""
+    target.write_bytes(pdf_bytes(html))
 
 
 def programme_html(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
+import hashlib
 import json
 import os
 import re
@@ -25,6 +26,7 @@ from sources.workbook import SourceError, Tab, Workbook, match_key
 SHEETS_HOST = "sheets.googleapis.com"
 SHEETS_API = f"https://{SHEETS_HOST}/v4/spreadsheets"
 DRIVE_FILES = "https://www.googleapis.com/drive/v3/files"
+DRIVE_UPLOAD = "https://www.googleapis.com/upload/drive/v3/files"
 GRID_FIELDS = "properties.title,sheets(properties.title,data(startRow,startColumn,rowData(values(formattedValue))))"
 _ID_IN_URL = re.compile(r"/spreadsheets/d/([A-Za-z0-9_-]{20,})")
 _BARE_ID = re.compile(r"^[A-Za-z0-9_-]{20,}$")
@@ -333,3 +335,59 @@ def _local_network(workbook: Workbook) -> Workbook:
 def list_folder(client: Any, folder: str) -> list[dict[str, Any]]:
     """The spreadsheets of a Drive folder: id, name, modifiedTime."""
     return client.list_spreadsheet_files(folder_id=folder)
+
+
+def upload_files(
+    client: Any, folder: str, files: list[tuple[str, Path]]
+) -> list[tuple[str, str, bool]]:
+    """Put each (name, path) in a Drive folder, updating the file of the same name so links keep working.
+
+    Returns (name, file ID, whether it was created).
+    """
+    http = client.http_client
+    listing = http.request(
+        "get",
+        DRIVE_FILES,
+        params={
+            "q": f"'{folder}' in parents and trashed = false",
+            "fields": "files(id,name)",
+            "supportsAllDrives": True,
+            "includeItemsFromAllDrives": True,
+            "pageSize": 1000,
+        },
+    ).json()
+    existing = {f["name"]: f["id"] for f in listing.get("files", [])}
+    done = []
+    for name, path in files:
+        content = path.read_bytes()
+        mime = "application/pdf" if name.endswith(".pdf") else "application/octet-stream"
+        if name in existing:
+            http.request(
+                "patch",
+                f"{DRIVE_UPLOAD}/{existing[name]}",
+                params={"uploadType": "media", "supportsAllDrives": True},
+                data=content,
+                headers={"Content-Type": mime},
+            )
+            done.append((name, existing[name], False))
+            continue
+        boundary = "recueil-" + hashlib.sha256(content).hexdigest()[:16]
+        metadata = json.dumps({"name": name, "parents": [folder]}).encode()
+        body = b"".join(
+            [
+                f"--{boundary}\r\nContent-Type: application/json; charset=UTF-8\r\n\r\n".encode(),
+                metadata,
+                f"\r\n--{boundary}\r\nContent-Type: {mime}\r\n\r\n".encode(),
+                content,
+                f"\r\n--{boundary}--\r\n".encode(),
+            ]
+        )
+        created = http.request(
+            "post",
+            DRIVE_UPLOAD,
+            params={"uploadType": "multipart", "supportsAllDrives": True, "fields": "id"},
+            data=body,
+            headers={"Content-Type": f"multipart/related; boundary={boundary}"},
+        ).json()
+        done.append((name, created["id"], True))
+    return done

@@ -143,6 +143,7 @@ class FakeGoogle:
         self.tls.load_cert_chain(leaf, leaf_key)
         self.spreadsheets: dict[str, FakeSpreadsheet] = {}
         self.log: list[Logged] = []
+        self.files: dict[str, dict[str, Any]] = {}
         self.failures: list[Failure] = []
         self.tokens: dict[str, tuple[str, ...]] = {}
         self.lock = threading.Lock()
@@ -231,6 +232,8 @@ class FakeGoogle:
             )
         if host == HOSTS[1]:
             return self._sheets(handler, path, query, body, scopes)
+        if path.startswith("/upload/"):
+            return self._upload(handler, path, raw, scopes)
         return self._drive(handler, path, query, body, scopes)
 
     def _token(self, handler: _ApiHandler, raw: bytes) -> None:
@@ -322,6 +325,32 @@ class FakeGoogle:
             self.spreadsheets[key].formats.append({"create": body})
         handler.reply(200, _grid(key, self.spreadsheets[key], False) | {"spreadsheetId": key})
 
+    def _upload(self, handler: _ApiHandler, path: str, raw: bytes, scopes: tuple[str, ...]) -> None:
+        if "https://www.googleapis.com/auth/drive" not in scopes:
+            return handler.reply(
+                403, _error(403, "Request had insufficient authentication scopes.", True)
+            )
+        key = path.removeprefix("/upload/drive/v3/files").strip("/")
+        with self.lock:
+            if key:
+                if key not in self.files:
+                    return handler.reply(404, _error(404, f"File not found: {key}.", True))
+                self.files[key]["content"] = raw
+                self.files[key]["versions"] += 1
+                return handler.reply(200, {"id": key})
+            boundary = handler.headers["Content-Type"].split("boundary=")[1].encode()
+            parts = raw.split(b"--" + boundary)
+            metadata = json.loads(parts[1].split(b"\r\n\r\n", 1)[1].rsplit(b"\r\n", 1)[0])
+            content = parts[2].split(b"\r\n\r\n", 1)[1].rsplit(b"\r\n", 1)[0]
+            key = f"fichier{len(self.files) + 1:03d}" + "F" * 20
+            self.files[key] = {
+                "name": metadata["name"],
+                "parents": metadata["parents"],
+                "content": content,
+                "versions": 1,
+            }
+        return handler.reply(200, {"id": key})
+
     def _drive(
         self, handler: _ApiHandler, path: str, query: dict, body: Any, scopes: tuple[str, ...]
     ) -> None:
@@ -329,6 +358,14 @@ class FakeGoogle:
         if not match:
             return handler.reply(404, _error(404, "no such method", True))
         key, permissions = match.groups()
+        if key is None and "' in parents" in query.get("q", [""])[0]:
+            parent = re.search(r"'([^']+)' in parents", query["q"][0]).group(1)
+            found = [
+                {"id": k, "name": f["name"]}
+                for k, f in self.files.items()
+                if parent in f["parents"]
+            ]
+            return handler.reply(200, {"files": found})
         if key is None:
             folder = re.search(r'parents in "([^"]+)"', query.get("q", [""])[0])
             files = [

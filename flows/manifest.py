@@ -1,0 +1,114 @@
+"""What a published edition was made from: input fingerprints, sources, templates, package versions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import subprocess
+from functools import cache
+from importlib import metadata
+from typing import TYPE_CHECKING, Any
+
+from flows.fields import parse_date
+from flows.model import Outcome
+from flows.settings import ROOT, TEMPLATES_DIR
+
+if TYPE_CHECKING:
+    from flows.build import BuildReport
+    from flows.load import Fetched
+
+PACKAGES = (
+    "recueil",
+    "prefect",
+    "great-expectations",
+    "pandas",
+    "gspread",
+    "jinja2",
+    "weasyprint",
+    "python-calamine",
+)
+
+
+def fingerprint(*parts: object) -> str:
+    """A SHA-256 of values whose `repr` is deterministic (records are frozen dataclasses)."""
+    return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()
+
+
+@cache
+def templates_digest() -> str:
+    """One hash of every file of templates/ (HTML, CSS, fonts), names included."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in TEMPLATES_DIR.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(TEMPLATES_DIR)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+@cache
+def package_versions() -> dict[str, str]:
+    """Versions of the packages that shape the documents."""
+    versions = {}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "absent"
+    return versions
+
+
+@cache
+def git_state() -> dict[str, Any]:
+    """The commit of the project (templates included) and whether templates/ has local changes."""
+
+    def git(*arguments: str) -> str | None:
+        try:
+            done = subprocess.run(
+                ["git", *arguments],
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                timeout=10,
+                check=True,
+            )
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return done.stdout.strip()
+
+    commit = git("rev-parse", "HEAD")
+    changes = git("status", "--porcelain", "--", "templates")
+    return {"commit": commit, "templates_modified": bool(changes) if changes is not None else None}
+
+
+def data_date(outcomes: list[Outcome]) -> dt.date:
+    """The date of the most recent data printed: the latest modification of a workbook used."""
+    dates = [parse_date(o.data_date or o.modified or "") for o in outcomes if o.record is not None]
+    known = [d for d in dates if d is not None]
+    return max(known) if known else dt.date.today()
+
+
+def describe(report: BuildReport, fetched: list[Fetched], inputs: str) -> dict[str, Any]:
+    """The manifest of a publication, without its files (added when they are in place)."""
+    outcomes = {o.sheet: o for o in report.outcomes}
+    sources = []
+    for item in fetched:
+        outcome = outcomes.get(item.sheet)
+        workbook = item.workbook
+        sources.append(
+            {
+                "kind": item.kind,
+                "name": item.name,
+                "sheet": item.sheet,
+                "location": workbook.location if workbook else None,
+                "modified": workbook.modified if workbook else None,
+                "status": outcome.status if outcome else None,
+                "data_date": outcome.data_date if outcome else None,
+            }
+        )
+    return {
+        "year": report.year,
+        "source": report.source,
+        "inputs": inputs,
+        "sources": sources,
+        "templates": {"sha256": templates_digest(), **git_state()},
+        "packages": package_versions(),
+    }
