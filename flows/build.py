@@ -118,7 +118,7 @@ def render_pdf(key: str, html: str) -> bytes:
 def render_documents(
     network: Network,
     outcomes: dict[str, Outcome],
-    contributions: list[Contribution],
+    contributions: list[tuple[Contribution, dt.date]],
     view: NetworkView,
     staging: Path,
     draft: bool,
@@ -133,8 +133,8 @@ def render_documents(
             render.programme_html(network, outcomes, view, data_date, draft),
         )
     ]
-    for contribution in contributions:
-        html = render.contribution_html(network, contribution, data_date, draft)
+    for contribution, contribution_date in contributions:
+        html = render.contribution_html(network, contribution, contribution_date, draft)
         name = f"contributions/{render.slugify(contribution.subject)}.pdf"
         documents.append((name, contribution.subject, html))
     for name, label, html in documents:
@@ -291,7 +291,13 @@ def _build(
         return
 
     edition = out_dir / str(network.programme.year)
-    data_date = manifest.data_date(report.outcomes)
+    # Each document is dated by the data it prints, so that unchanged data give an unchanged document.
+    data_date = manifest.data_date([report.outcomes[0], *groups.values()])
+    dated = [
+        (o.record, manifest.data_date([report.outcomes[0], o]))
+        for o in contribution_outcomes.values()
+        if isinstance(o.record, Contribution)
+    ]
     inputs = manifest.fingerprint(
         network,
         [(o.sheet, o.status, o.record, o.data_date) for o in report.outcomes[1:]],
@@ -311,7 +317,7 @@ def _build(
     progress.stage("Production des documents", 2 + len(contributions))
     with clock("render"):
         staging = publish.staging_folder(out_dir)
-        render_documents(network, groups, contributions, view, staging, report.draft, data_date)
+        render_documents(network, groups, dated, view, staging, report.draft, data_date)
     with clock("publish"):
         if report.draft:
             target = publish.publish_draft(staging, edition)

@@ -19,6 +19,12 @@ class ServeError(Exception):
     """The deployment cannot be served; the message says why, in French."""
 
 
+def set_project_directory() -> dict[str, str]:
+    """Prefect pull step: run the flow from this host's recueil checkout, wherever it is."""
+    os.chdir(ROOT)
+    return {"directory": str(ROOT)}
+
+
 def deployment_spec(name: str, path: Path = PREFECT_YAML) -> dict[str, Any]:
     """One deployment of prefect.yaml, as written there."""
     import yaml

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 import re
 from pathlib import Path
 
@@ -46,7 +47,19 @@ def _read_csv_folder(folder: Path, name: str) -> Workbook:
         if notice:
             notices.append(notice)
     latest = max(files, key=lambda p: p.stat().st_mtime)
-    return Workbook(name, str(folder), tuple(tabs), tuple(notices), _modified(latest))
+    modified = _saved_modified(folder) or _modified(latest)
+    return Workbook(name, str(folder), tuple(tabs), tuple(notices), modified)
+
+
+def _saved_modified(folder: Path) -> str | None:
+    """For a saved workbook (a snapshot), the modification time its source had, not the copy's."""
+    metadata = folder / "_recueil.json"
+    if not metadata.is_file():
+        return None
+    try:
+        return json.loads(metadata.read_text(encoding="utf-8")).get("modified")
+    except (OSError, ValueError):
+        return None
 
 
 def _read_csv(file: Path, workbook: str) -> tuple[tuple[tuple[str, ...], ...], str | None]:

@@ -76,8 +76,14 @@ def test_build_writes_the_documents_and_the_checks_report(build) -> None:
         "contributions/culture-et-politique-de-la-ville.pdf",
         "contributions/le-contrat-de-ville-integrateur.pdf",
     }
-    assert {str(Path(p).relative_to(edition)) for p, _ in report.files} == documents
-    assert all((edition / d).stat().st_size > 1000 for d in documents)
+    archive = Path(report.folder)
+    assert archive.parent == edition / "archive"
+    assert {str(Path(p).relative_to(archive)) for p, _ in report.files} == documents | {
+        "manifest.json"
+    }
+    assert all((edition / d).stat().st_size > 1000 for d in documents), (
+        "stable names lead to the set"
+    )
     assert {Path(p).name for p, _ in report.reports} == {"controles.html", "controles.json"}
     assert not list(out.rglob(".staging-*")), "the staging folder is removed after publication"
 

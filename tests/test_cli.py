@@ -90,7 +90,9 @@ def test_strict_writes_nothing_on_error(
     assert "Mode strict" in out
     assert "un nombre de 1 à 20 est attendu" in flat(out)
     written = {
-        p.suffix for p in out_dir.rglob("*") if p.is_file() and "donnees-valides" not in p.parts
+        p.suffix
+        for p in out_dir.rglob("*")
+        if p.is_file() and "donnees-valides" not in p.parts and not p.name.startswith(".")
     }
     assert written == {".html", ".json"}, "only the checks report, no document"
 

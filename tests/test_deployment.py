@@ -1,0 +1,167 @@
+"""Deployments on a real `prefect server start`: the schedule is stored, a coordinator's run with its
+parameters is executed by a process worker, then by `recueil serve`, and publishes the edition."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from flows.settings import ROOT
+
+PREFECT = [sys.executable, "-m", "prefect"]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def healthy(api: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{api}/health", timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory):
+    """A real Prefect server on 127.0.0.1 with its own SQLite database, and the environment to use it."""
+    home = tmp_path_factory.mktemp("prefect-server")
+    port = free_port()
+    api = f"http://127.0.0.1:{port}/api"
+    env = {
+        **os.environ,
+        "PREFECT_HOME": str(home),
+        "PREFECT_API_URL": api,
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "DO_NOT_TRACK": "1",
+        "PREFECT_LOGGING_LEVEL": "WARNING",
+        "PREFECT_RESULTS_LOCAL_STORAGE_PATH": str(home / "storage"),
+    }
+    process = subprocess.Popen(
+        [*PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        env={k: v for k, v in env.items() if k != "PREFECT_API_URL"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 150
+    while not healthy(api):
+        assert process.poll() is None, "prefect server start stopped"
+        assert time.monotonic() < deadline, "prefect server start did not answer"
+        time.sleep(0.5)
+    yield env
+    process.terminate()
+    process.wait(timeout=60)
+
+
+def prefect(
+    env: dict[str, str], *arguments: str, timeout: float = 180
+) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run(
+        [*PREFECT, *arguments], env=env, cwd=ROOT, capture_output=True, text=True, timeout=timeout
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done
+
+
+def api(env: dict[str, str], method: str, path: str, body: dict | None = None) -> dict:
+    request = urllib.request.Request(
+        env["PREFECT_API_URL"] + path,
+        data=json.dumps(body).encode() if body is not None else None,
+        method=method,
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read() or b"null")
+
+
+def run_logs(env: dict[str, str], flow_run: str) -> str:
+    logs = api(env, "POST", "/logs/filter", {"logs": {"flow_run_id": {"any_": [flow_run]}}})
+    return "\n".join(entry["message"] for entry in logs)
+
+
+def wait_for(env: dict[str, str], flow_run: str, seconds: float = 300) -> dict:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        run = api(env, "GET", f"/flow_runs/{flow_run}")
+        if run["state"]["type"] in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED"):
+            return run
+        time.sleep(1)
+    raise AssertionError(f"flow run {flow_run} did not finish")
+
+
+def test_deployment_schedule_and_a_coordinators_run_by_a_worker(
+    server: dict[str, str], tmp_path: Path
+) -> None:
+    prefect(server, "work-pool", "create", "recueil", "--type", "process")
+    prefect(server, "--no-prompt", "deploy", "--all")
+    deployment = api(server, "GET", "/deployments/name/build-edition/hebdomadaire")
+    (schedule,) = deployment["schedules"]
+    assert schedule["schedule"]["cron"] == "0 7 * * 1"
+    assert schedule["schedule"]["timezone"] == "Europe/Paris"
+    assert schedule["active"] is True
+    assert deployment["work_pool_name"] == "recueil"
+    assert deployment["parameters"]["year"] == 2024
+
+    out = tmp_path / "out"
+    run = api(
+        server,
+        "POST",
+        f"/deployments/{deployment['id']}/create_flow_run",
+        {"parameters": {"year": 2024, "out": str(out)}},
+    )
+    prefect(server, "worker", "start", "--pool", "recueil", "--run-once", timeout=400)
+    finished = wait_for(server, run["id"])
+    assert finished["state"]["type"] == "COMPLETED", run_logs(server, run["id"])
+    manifest = json.loads((out / "2024" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["year"] == 2024
+    assert set(manifest["files"]) >= {"programme-2024.pdf", "reseau-2024.xlsx", "controles.html"}
+    assert (out / "2024" / "programme-2024.pdf").stat().st_size > 10_000
+
+
+def test_recueil_serve_runs_the_deployment_on_this_machine(
+    server: dict[str, str], tmp_path: Path
+) -> None:
+    serving = subprocess.Popen(
+        [sys.executable, "-m", "flows.cli", "serve"],
+        env=server,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        deployment = None
+        while time.monotonic() < deadline:
+            assert serving.poll() is None, serving.stdout.read()
+            candidate = api(server, "GET", "/deployments/name/build-edition/hebdomadaire")
+            if candidate.get("work_pool_name") is None and candidate.get("status") == "READY":
+                deployment = candidate
+                break
+            time.sleep(1)
+        assert deployment is not None, "recueil serve registered its deployment"
+        assert deployment["schedules"][0]["schedule"]["timezone"] == "Europe/Paris"
+        out = tmp_path / "out"
+        run = api(
+            server,
+            "POST",
+            f"/deployments/{deployment['id']}/create_flow_run",
+            {"parameters": {"out": str(out)}},
+        )
+        finished = wait_for(server, run["id"])
+        assert finished["state"]["type"] == "COMPLETED", run_logs(server, run["id"])
+        assert (out / "2024" / "programme-2024.pdf").is_file()
+    finally:
+        serving.terminate()
+        serving.wait(timeout=60)
