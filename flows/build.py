@@ -45,6 +45,7 @@ class BuildReport:
     unchanged: str = ""  # when nothing changed: the date of the edition still published
     drive: list[tuple[str, str, bool]] = field(default_factory=list)
     drive_error: str = ""
+    data_docs: bool = False
 
     @property
     def problems(self) -> list[Problem]:
@@ -84,12 +85,24 @@ def read_workbook(source: Source, kind: load.Kind, name: str, sheet: str) -> loa
     return fetched
 
 
-@task(name="controler-classeur", cache_policy=NO_CACHE)
+def _check_key(context: object, parameters: dict[str, object]) -> str:
+    return manifest.fingerprint(
+        parameters["fetched"],
+        parameters["network"],
+        manifest.code_digest(),
+        manifest.package_versions(),
+    )
+
+
+@task(
+    name="controler-classeur",
+    cache_key_fn=_check_key,
+    persist_result=True,
+    result_serializer="pickle",
+)
 def check_workbook(fetched: load.Fetched, network: Network | None) -> Outcome:
     """Parse one workbook and run its Great Expectations suites."""
-    outcome = load.check(fetched, network)
-    progress.advance(fetched.name)
-    return outcome
+    return load.check(fetched, network)
 
 
 @task(name="fusionner", cache_policy=NO_CACHE)
@@ -176,7 +189,9 @@ def build_edition(
         edition: Source = GoogleSource(google)
     else:
         edition = LocalSource(Path(source) if source else default_source(year or DEFAULT_YEAR))
-    report = BuildReport(year, edition.description, strict=strict, out=str(out_dir))
+    report = BuildReport(
+        year, edition.description, strict=strict, out=str(out_dir), data_docs=data_docs
+    )
     checker = load.checker()
     checker.keep_results, checker.results = data_docs, []
     clock = _Clock()
@@ -249,7 +264,9 @@ def _build(
     with clock("read"):
         fetched_network = read_workbook(source, "network", "Réseau", load.NETWORK_SHEET)
     with clock("check"):
-        network_outcome = check_workbook(fetched_network, None)
+        network_outcome = check_workbook.with_options(refresh_cache=report.data_docs or None)(
+            fetched_network, None
+        )
     report.outcomes.append(network_outcome)
     network = network_outcome.record
     if not isinstance(network, Network):
@@ -272,7 +289,12 @@ def _build(
         ).result()
     progress.stage("Contrôle des classeurs", len(registrations))
     with clock("check"):
-        outcomes = check_workbook.map(fetched, unmapped(network)).result()
+        # Cached outcomes skip the task body, so progress is told here, as each one arrives.
+        checking = check_workbook.with_options(refresh_cache=report.data_docs or None)
+        outcomes = []
+        for future in checking.map(fetched, unmapped(network)):
+            outcomes.append(future.result())
+            progress.advance(outcomes[-1].name)
         groups = check_across(network, {o.sheet: o for o in outcomes if o.kind == "group"})
         contribution_outcomes = {o.sheet: o for o in outcomes if o.kind == "contribution"}
         kept = fallback.valid_folder(out_dir, network.programme.year)

@@ -45,6 +45,21 @@ def templates_digest() -> str:
 
 
 @cache
+def code_digest() -> str:
+    """One hash of the code and suites that turn workbooks into records and problems."""
+    digest = hashlib.sha256()
+    for folder, pattern in (
+        (ROOT / "flows", "*.py"),
+        (ROOT / "sources", "*.py"),
+        (ROOT / "expectations", "*.json"),
+    ):
+        for path in sorted(folder.glob(pattern)):
+            digest.update(path.name.encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+@cache
 def package_versions() -> dict[str, str]:
     """Versions of the packages that shape the documents."""
     versions = {}
