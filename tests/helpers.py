@@ -11,6 +11,21 @@ from sources.local import read_workbook
 from sources.workbook import Tab, Workbook
 
 EDITION_2024 = Path(__file__).resolve().parent.parent / "sources" / "editions" / "2024"
+# The working groups of the 2024 programme, in the order of its records (taken from the seed by hand).
+SEED_GROUPS = (
+    "Contractualisation",
+    "Cosoter",
+    "Développement économique",
+    "Éducation",
+    "Égalité femmes-hommes",
+    "Transition",
+    "Participation des habitants",
+    "Questions urbaines",
+    "Ressource & Communication",
+    "Santé",
+    "Sport et quartiers populaires",
+    "Valeurs de la République et laïcité",
+)
 
 
 def tab(name: str, *rows: tuple[str, ...]) -> Tab:

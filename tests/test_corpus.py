@@ -8,23 +8,10 @@ import re
 import pytest
 
 from tests.corpus import CASES, CONTRIBUTION_CASES, Case, make_corpus
+from tests.helpers import SEED_GROUPS
 from tests.pdftext import flat, pdf_text
 
 ALL_CASES = CASES + CONTRIBUTION_CASES
-REAL_GROUPS = (
-    "Contractualisation",
-    "Cosoter",
-    "Développement économique",
-    "Éducation",
-    "Égalité femmes-hommes",
-    "Transition",
-    "Participation des habitants",
-    "Questions urbaines",
-    "Ressource & Communication",
-    "Santé",
-    "Sport et quartiers populaires",
-    "Valeurs de la République et laïcité",
-)
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +77,7 @@ def test_each_group_case_is_printed_or_noticed(corpus_build, case: Case) -> None
 
 def test_the_real_groups_still_render_with_their_figures(corpus_build) -> None:
     report, programme, _ = corpus_build
-    for name in REAL_GROUPS:
+    for name in SEED_GROUPS:
         assert f"Groupe de travail « {name} » Nombre de CRPV impliqués" in programme, name
         outcome = next(o for o in report.outcomes if o.name == name)
         assert outcome.problems == ()
