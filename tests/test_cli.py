@@ -173,3 +173,36 @@ def test_data_docs_only_on_request(tmp_path: Path) -> None:
     index = (tmp_path / "b" / "2024" / "data-docs" / "index.html").read_text(encoding="utf-8")
     assert "GT Santé — onglet Fiche" in index
     assert len(list((tmp_path / "b" / "2024" / "data-docs").glob("*.html"))) > 20
+
+
+def test_every_command_is_documented_in_the_readme() -> None:
+    import argparse
+
+    from flows.cli import _parser
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+
+    def commands(parser: argparse.ArgumentParser, prefix: str) -> list[str]:
+        found = []
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, sub in action.choices.items():
+                    found.append(f"{prefix} {name}")
+                    found += commands(sub, f"{prefix} {name}")
+        return found
+
+    names = commands(_parser(), "recueil")
+    assert len(names) >= 7
+    for name in names:
+        assert name in readme, name
+    for option in (
+        "--google",
+        "--feedback",
+        "--strict",
+        "--data-docs",
+        "--publish-drive",
+        "--reseau",
+        "--share",
+        "--folder",
+    ):
+        assert option in readme, option
