@@ -388,6 +388,8 @@ def _build(arguments: argparse.Namespace) -> int:
     elif not source.is_dir():
         console.print(f"[red]Dossier d'édition introuvable :[/] {source}")
         return USAGE_ERROR
+    if not _prefect_reachable(console):
+        return USAGE_ERROR
     with _Progress(console) as listener:
         from flows import progress
         from flows.build import build_edition, warm_up
@@ -409,6 +411,28 @@ def _build(arguments: argparse.Namespace) -> int:
             progress.listen(None)
     _summary(console, report)
     return report.exit_code
+
+
+def _prefect_reachable(console: Console) -> bool:
+    """A Prefect API named by PREFECT_API_URL must answer; without one, a temporary one is started."""
+    import os
+    import urllib.request
+
+    from flows.settings import load_dotenv
+
+    load_dotenv()
+    api = os.environ.get("PREFECT_API_URL")
+    if not api:
+        return True
+    try:
+        with urllib.request.urlopen(f"{api.rstrip('/')}/health", timeout=5):  # noqa: S310
+            return True
+    except OSError:
+        console.print(
+            f"[red]Le serveur Prefect {_escape(api)} ne répond pas :[/] démarrez-le "
+            "(prefect server start) ou retirez PREFECT_API_URL pour utiliser un serveur temporaire."
+        )
+        return False
 
 
 class _Progress:

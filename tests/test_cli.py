@@ -206,3 +206,13 @@ def test_every_command_is_documented_in_the_readme() -> None:
         "--folder",
     ):
         assert option in readme, option
+
+
+def test_an_unreachable_prefect_server_is_said_plainly(
+    monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:9/api")
+    assert main(["build"]) == 2
+    out = capfd.readouterr().out
+    assert "Le serveur Prefect http://127.0.0.1:9/api ne répond pas" in out
+    assert "Traceback" not in out
