@@ -205,19 +205,19 @@ def _sheets_feedback(console: Console, arguments: argparse.Namespace) -> int:
 
 
 def _sheets_init(console: Console, arguments: argparse.Namespace) -> int:
-    from flows.check import check_source
+    from flows import load
     from flows.model import Network
+    from flows.settings import default_source
     from flows.sheets import create_group_workbook
     from sources.google import GoogleSource, connect
+    from sources.local import LocalSource
 
     network_ref = _network_reference(arguments)
-    if network_ref:
-        outcome = check_source(_NetworkOnly(GoogleSource(network_ref, connect())))[0]
-    else:
-        from flows.check import check_edition
-        from flows.settings import default_source
-
-        outcome = check_edition(default_source(2024))[0]
+    # The centres of the drop-down lists: the network's, else the bundled edition's.
+    source = (
+        GoogleSource(network_ref, connect()) if network_ref else LocalSource(default_source(2024))
+    )
+    outcome = load.check(load.fetch_network(source))
     if not isinstance(outcome.record, Network):
         console.print(
             "[red]Le classeur réseau a des erreurs : corrigez-le d'abord (recueil check).[/]"
@@ -281,25 +281,6 @@ def _sheets_list(console: Console, arguments: argparse.Namespace) -> int:
             "[dim]Indiquez le classeur réseau (--google) pour repérer les classeurs non inscrits.[/]"
         )
     return 0
-
-
-class _NetworkOnly:
-    """A source reduced to its network workbook (the others are not needed)."""
-
-    def __init__(self, source) -> None:
-        self.source = source
-        self.description = source.description
-
-    def read_network(self):
-        return self.source.read_network()
-
-    def read(self, sheet: str):
-        from sources.workbook import SourceError
-
-        raise SourceError(sheet, "non lu")
-
-    def keep_snapshots(self, folder) -> None:
-        pass
 
 
 def _check(arguments: argparse.Namespace) -> int:
