@@ -77,9 +77,9 @@ def warm_up() -> threading.Thread:
     return thread
 
 
-@task(name="lire-classeur", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[2, 10])
+@task(name="lire-classeur", cache_policy=NO_CACHE)
 def read_workbook(source: Source, kind: load.Kind, name: str, sheet: str) -> load.Fetched:
-    """Read one workbook from the source (retried: a remote source may fail for a moment)."""
+    """Read one workbook from the source; a failure is a problem (the Google client retries itself)."""
     fetched = load.fetch(source, kind, name, sheet)
     progress.advance(name)
     return fetched

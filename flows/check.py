@@ -94,22 +94,12 @@ def _network_for(path: Path, network_path: Path | None) -> Network:
             f"classeur réseau introuvable à côté de {path.name} : indiquez-le avec --reseau "
             "(il faut sa liste des centres pour contrôler le classeur)"
         )
-    outcome = load.check(load.fetch_network(_SingleNetwork(located)))
+    try:
+        workbook = read_workbook(located, NETWORK_NAME)
+    except SourceError as error:
+        raise UsageError(f"le classeur réseau {located} est illisible : {error.message}") from None
+    outcome = load.check(load.Fetched("network", "Réseau", NETWORK_NAME, workbook))
     if not isinstance(outcome.record, Network):
         problems = "; ".join(str(p) for p in outcome.errors[:3])
         raise UsageError(f"le classeur réseau {located} a des erreurs : {problems}")
     return outcome.record
-
-
-class _SingleNetwork:
-    """A source that only knows one network workbook."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.description = str(path)
-
-    def read_network(self) -> Workbook:
-        return read_workbook(self.path, NETWORK_NAME)
-
-    def read(self, sheet: str) -> Workbook:
-        raise SourceError(sheet, "seul le classeur réseau est lu ici")

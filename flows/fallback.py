@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import replace
 from pathlib import Path
 
 from flows import load
+from flows.manifest import fingerprint
 from flows.model import Network, Outcome, Problem
-from sources.snapshot import load_workbook, safe_name, save_workbook
+from sources.snapshot import METADATA, load_workbook, safe_name, save_workbook
 
 VALID_FOLDER = "donnees-valides"
 
@@ -23,14 +25,26 @@ def remember_valid(fetched: list[load.Fetched], outcomes: dict[str, Outcome], fo
     checked = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     for item in fetched:
         outcome = outcomes.get(item.sheet)
-        if item.workbook is not None and outcome is not None and outcome.ok:
-            metadata = {
-                "sheet": item.sheet,
-                "kind": item.kind,
-                "group": item.name,
-                "validated": checked,
-            }
-            save_workbook(item.workbook, folder / safe_name(item.sheet), metadata)
+        if item.workbook is None or outcome is None or not outcome.ok:
+            continue
+        target = folder / safe_name(item.sheet)
+        content = fingerprint(item.workbook.tabs)
+        if _saved_content(target) == content:
+            continue  # already the last valid copy: nothing to rewrite
+        metadata = {
+            "sheet": item.sheet,
+            "kind": item.kind,
+            "group": item.name,
+            "validated": checked,
+        }
+        save_workbook(item.workbook, target, {**metadata, "content": content})
+
+
+def _saved_content(saved: Path) -> str | None:
+    try:
+        return json.loads((saved / METADATA).read_text(encoding="utf-8")).get("content")
+    except (OSError, ValueError):
+        return None
 
 
 def fall_back(outcome: Outcome, folder: Path, network: Network) -> Outcome:

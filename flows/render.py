@@ -136,11 +136,6 @@ def pdf_bytes(html: str) -> bytes:
     return document.write_pdf(pdf_variant="pdf/ua-1")
 
 
-def write_pdf(html: str, target: Path) -> None:
-    """Render HTML to a PDF file."""
-    target.write_bytes(pdf_bytes(html))
-
-
 def programme_html(
     network: Network,
     outcomes: dict[str, Outcome],

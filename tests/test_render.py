@@ -130,7 +130,7 @@ def test_hostile_cells_are_printed_literally_and_read_nothing(
     assert "<script>alert" not in html and "&lt;script&gt;" in html
     assert f'src="{secret.as_uri()}"' not in html
     target = tmp_path / "c.pdf"
-    render.write_pdf(html, target)
+    target.write_bytes(render.pdf_bytes(html))
     text = flat(pdf_text(target))
     assert "<b>Sujet</b> & <script>alert('x')</script>" in text
     assert "=SOMME(A1:A3)" in text
