@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml constraints.txt
 build: $(STAMP)
 	$(BIN)/recueil build --year $(YEAR)
 
-test: $(STAMP)
+test: lint
 	$(BIN)/pytest
 
 bench: $(STAMP)

@@ -224,8 +224,12 @@ def test_an_unchanged_valid_copy_is_not_rewritten(edition: Path, tmp_path: Path)
     saved = out_dir / "2024" / "donnees-valides" / "gt-cosoter" / "_recueil.json"
     first = saved.read_text(encoding="utf-8")
     fiche = edition / "gt-education" / "Fiche.csv"
-    fiche.write_text(fiche.read_text(encoding="utf-8").replace("14 CRPV", "13 CRPV"), encoding="utf-8")
+    fiche.write_text(
+        fiche.read_text(encoding="utf-8").replace("14 CRPV", "13 CRPV"), encoding="utf-8"
+    )
     assert main(["build", "--source", str(edition), "--out", str(out_dir)]) == 0
-    assert saved.read_text(encoding="utf-8") == first, "Cosoter did not change: its copy is kept as is"
+    assert saved.read_text(encoding="utf-8") == first, (
+        "Cosoter did not change: its copy is kept as is"
+    )
     education = out_dir / "2024" / "donnees-valides" / "gt-education" / "Fiche.csv"
     assert "13 CRPV" in education.read_text(encoding="utf-8")
