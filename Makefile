@@ -24,12 +24,12 @@ bench: $(STAMP)
 	$(BIN)/python -m flows.bench --year $(YEAR)
 
 lint: $(STAMP)
-	$(BIN)/ruff check flows sources tests
-	$(BIN)/ruff format --check flows sources tests
+	$(BIN)/ruff check flows sources tests bench
+	$(BIN)/ruff format --check flows sources tests bench
 
 format: $(STAMP)
-	$(BIN)/ruff format flows sources tests
-	$(BIN)/ruff check --fix flows sources tests
+	$(BIN)/ruff format flows sources tests bench
+	$(BIN)/ruff check --fix flows sources tests bench
 
 clean:
 	rm -rf $(VENV) .prefect output/*/
