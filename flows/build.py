@@ -17,7 +17,7 @@ configure_prefect()
 from prefect import flow, task, unmapped
 from prefect.cache_policies import NO_CACHE
 
-from flows import fallback, load, manifest, progress, publish, render
+from flows import diff, fallback, load, manifest, progress, publish, render
 from flows import report as checks
 from flows.merge import NetworkView, merge
 from flows.model import Contribution, Network, Outcome, Problem
@@ -46,6 +46,8 @@ class BuildReport:
     drive: list[tuple[str, str, bool]] = field(default_factory=list)
     drive_error: str = ""
     data_docs: bool = False
+    previous: str = ""  # the earlier edition the programme's annex compares with
+    previous_error: str = ""
 
     @property
     def problems(self) -> list[Problem]:
@@ -136,6 +138,7 @@ def render_documents(
     staging: Path,
     draft: bool,
     data_date: dt.date,
+    changes: diff.EditionDiff | None = None,
 ) -> None:
     """Render the programme, each contribution and the network view into `staging`."""
     year = network.programme.year
@@ -143,7 +146,7 @@ def render_documents(
         (
             f"programme-{year}.pdf",
             "Programme",
-            render.programme_html(network, outcomes, view, data_date, draft),
+            render.programme_html(network, outcomes, view, data_date, draft, changes),
         )
     ]
     for contribution, contribution_date in contributions:
@@ -174,6 +177,7 @@ def build_edition(
     google: str | None = None,
     feedback: bool = False,
     publish_drive: str | None = None,
+    previous: str | None = None,
 ) -> BuildReport:
     """Build an edition's documents from its workbooks; a workbook with errors is left out.
 
@@ -181,6 +185,8 @@ def build_edition(
     of a network workbook in Google Sheets, pulls the edition from Google instead. `feedback` writes
     each Google workbook's problems into its `Contrôles` tab. `publish_drive`, a Drive folder ID,
     receives a copy of each newly published document, updated in place from one edition to the next.
+    `previous`, an edition folder, is what the programme's « Évolutions » annex compares with; by
+    default the bundled edition of the year before, when there is one.
     """
     out_dir = Path(out) if out else OUTPUT_DIR
     if google:
@@ -196,7 +202,7 @@ def build_edition(
     checker.keep_results, checker.results = data_docs, []
     clock = _Clock()
     with publish.exclusive(out_dir):
-        _build(report, edition, out_dir, clock, year)
+        _build(report, edition, out_dir, clock, year, Path(previous) if previous else None)
         report.year = report.year or year or DEFAULT_YEAR
         if feedback and google:
             with clock("feedback"):
@@ -257,7 +263,12 @@ def _publish_to_drive(report: BuildReport, folder: str) -> None:
 
 
 def _build(
-    report: BuildReport, source: Source, out_dir: Path, clock: _Clock, year: int | None
+    report: BuildReport,
+    source: Source,
+    out_dir: Path,
+    clock: _Clock,
+    year: int | None,
+    previous: Path | None = None,
 ) -> None:
     """Read, check, merge, render and publish into `report`; returns early when it must stop."""
     progress.stage("Lecture du classeur réseau", 1)
@@ -312,6 +323,7 @@ def _build(
     if report.strict and report.draft:
         return
 
+    changes = _changes(report, source, network, groups, previous)
     edition = out_dir / str(network.programme.year)
     # Each document is dated by the data it prints, so that unchanged data give an unchanged document.
     data_date = manifest.data_date([report.outcomes[0], *groups.values()])
@@ -325,6 +337,7 @@ def _build(
         [(o.sheet, o.status, o.record, o.data_date) for o in report.outcomes[1:]],
         data_date,
         report.draft,
+        changes,
         manifest.templates_digest(),
         manifest.package_versions(),
     )
@@ -339,7 +352,7 @@ def _build(
     progress.stage("Production des documents", 2 + len(contributions))
     with clock("render"):
         staging = publish.staging_folder(out_dir)
-        render_documents(network, groups, dated, view, staging, report.draft, data_date)
+        render_documents(network, groups, dated, view, staging, report.draft, data_date, changes)
     with clock("publish"):
         if report.draft:
             target = publish.publish_draft(staging, edition)
@@ -352,6 +365,27 @@ def _build(
             _publication_artifact(report, target)
     report.folder = str(target)
     report.files = [(str(p), p.stat().st_size) for p in placed if p.name not in publish.NOT_LINKED]
+
+
+def _changes(
+    report: BuildReport,
+    source: Source,
+    network: Network,
+    groups: dict[str, Outcome],
+    previous: Path | None,
+) -> diff.EditionDiff | None:
+    """What changed since the earlier edition: the one named, else the bundled year before."""
+    current = source.folder if isinstance(source, LocalSource) else None
+    folder = previous or diff.previous_folder(network.programme.year, current)
+    if folder is None:
+        return None
+    try:
+        before = diff.read_facts(folder)
+    except diff.EditionNotFound as error:
+        report.previous_error = str(error)
+        return None
+    report.previous = f"{before.year} ({folder})"
+    return diff.compare(before, diff.facts_of(network, groups, report.source))
 
 
 def _checks_data(report: BuildReport) -> dict:

@@ -54,6 +54,12 @@ def _parser() -> argparse.ArgumentParser:
         help="déposer aussi les documents publiés dans ce dossier Drive (mis à jour sur place)",
     )
     build.add_argument(
+        "--previous",
+        type=Path,
+        metavar="DOSSIER",
+        help="édition précédente pour l'annexe « Évolutions » (par défaut : sources/editions/<année - 1>/)",
+    )
+    build.add_argument(
         "--feedback",
         action="store_true",
         help="avec --google : écrire les problèmes de chaque classeur dans son onglet « Contrôles »",
@@ -71,6 +77,15 @@ def _parser() -> argparse.ArgumentParser:
         type=Path,
         help="classeur réseau dont la liste des centres sert au contrôle (par défaut : celui du même dossier)",
     )
+    diff = commands.add_parser(
+        "diff",
+        help="dire ce qui a changé d'une édition à l'autre",
+        description="Compare deux éditions (une année des éditions fournies ou un dossier d'édition) : "
+        "groupes créés, arrêtés ou renommés, centres, réunions, animation et sujets de travail.",
+    )
+    diff.add_argument("before", metavar="A", help="l'édition la plus ancienne : année ou dossier")
+    diff.add_argument("after", metavar="B", help="l'édition la plus récente : année ou dossier")
+    diff.add_argument("--json", action="store_true", help="écrire le résultat en JSON")
     serve = commands.add_parser(
         "serve",
         help="exécuter la construction planifiée sur cette machine",
@@ -131,6 +146,8 @@ def main(argv: list[str] | None = None) -> int:
         return _check(arguments)
     if arguments.command == "sheets":
         return _sheets(arguments)
+    if arguments.command == "diff":
+        return _diff(arguments)
     if arguments.command == "serve":
         from flows.serve import ServeError, serve
 
@@ -283,6 +300,39 @@ def _sheets_list(console: Console, arguments: argparse.Namespace) -> int:
     return 0
 
 
+def _diff(arguments: argparse.Namespace) -> int:
+    import json
+
+    from flows.diff import EditionNotFound, compare, group_lines, read_facts, resolve
+
+    console = _console()
+    try:
+        before, after = (read_facts(resolve(ref)) for ref in (arguments.before, arguments.after))
+    except EditionNotFound as error:
+        console.print(f"[red]{_escape(str(error))}[/]")
+        return USAGE_ERROR
+    changes = compare(before, after)
+    if arguments.json:
+        sys.stdout.write(json.dumps(changes.as_json(), ensure_ascii=False, indent=2) + "\n")
+        return 0
+    console.print(f"[bold]Évolutions de {changes.previous_year} à {changes.year}[/]")
+    console.print(f"[dim]{_escape(before.source)} → {_escape(after.source)}[/]")
+    for line in changes.overview():
+        console.print(f"  {_escape(line)}")
+    for group in changes.changed:
+        title = group.name if not group.renamed else f"{group.name} (ex-« {group.previous_name} »)"
+        console.print(f"\n[bold]{_escape(title)}[/]")
+        for line in group_lines(group):
+            console.print(f"  {_escape(line)}")
+        for topic in group.topics_added:
+            console.print(f"  [green]+[/] {_escape(topic)}")
+        for topic in group.topics_dropped:
+            console.print(f"  [red]−[/] {_escape(topic)}")
+    if changes.unchanged:
+        console.print(f"\n[dim]Sans changement : {_escape(', '.join(changes.unchanged))}.[/]")
+    return 0
+
+
 def _check(arguments: argparse.Namespace) -> int:
     console = _console()
     with console.status("Contrôle des classeurs…"):
@@ -369,6 +419,9 @@ def _build(arguments: argparse.Namespace) -> int:
     elif not source.is_dir():
         console.print(f"[red]Dossier d'édition introuvable :[/] {source}")
         return USAGE_ERROR
+    if arguments.previous and not arguments.previous.is_dir():
+        console.print(f"[red]Édition précédente introuvable :[/] {arguments.previous}")
+        return USAGE_ERROR
     if not _prefect_reachable(console):
         return USAGE_ERROR
     with _Progress(console) as listener:
@@ -387,6 +440,7 @@ def _build(arguments: argparse.Namespace) -> int:
                 google=arguments.google,
                 feedback=arguments.feedback,
                 publish_drive=arguments.publish_drive,
+                previous=str(arguments.previous) if arguments.previous else None,
             )
         finally:
             progress.listen(None)
@@ -510,6 +564,14 @@ def _summary(console: Console, report: BuildReport) -> None:
             console.print(
                 f"[yellow]Les documents publiés dans {out / str(report.year)}/ n'ont pas été remplacés.[/]"
             )
+    if report.previous:
+        console.print(
+            f"Annexe « Évolutions » : comparaison avec l'édition {_escape(report.previous)}"
+        )
+    elif report.previous_error:
+        console.print(
+            f"[yellow]Édition précédente illisible, pas d'annexe « Évolutions » : {_escape(report.previous_error)}[/]"
+        )
     for name, key, created in report.drive:
         action = "déposé" if created else "mis à jour"
         console.print(f"Drive : {name} {action} (https://drive.google.com/file/d/{key})")

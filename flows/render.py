@@ -16,6 +16,7 @@ from flows.model import Contribution, Group, LeadEntry, Network, Outcome
 from flows.settings import TEMPLATES_DIR
 
 if TYPE_CHECKING:
+    from flows.diff import EditionDiff
     from flows.merge import NetworkView
 
 SAFE_LINK = re.compile(r"^(https?://|mailto:)", re.IGNORECASE)
@@ -142,8 +143,9 @@ def programme_html(
     view: NetworkView,
     generated: dt.date,
     draft: bool = False,
+    changes: EditionDiff | None = None,
 ) -> str:
-    """The annual programme: title page, contents, sections, then every working group's record."""
+    """The annual programme: title page, contents, sections, every working group's record, annexes."""
     records = []
     for registration in network.groups:
         outcome = outcomes.get(registration.sheet)
@@ -171,6 +173,7 @@ def programme_html(
         totals=view.totals,
         generated=generated,
         draft=draft,
+        changes=changes,
     )
 
 

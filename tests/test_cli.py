@@ -46,6 +46,8 @@ def test_build_succeeds_quietly_with_a_summary(
     assert "0 erreur, 0 avertissement" in out
     assert "programme-2024.pdf" in out and "Ko" in out
     assert "contributions/le-contrat-de-ville-integrateur.pdf" in out
+    # The bundled edition of the year before is found without being named.
+    assert "Annexe « Évolutions » : comparaison avec l'édition 2023" in out
     for noise in ("Traceback", "| INFO", "| WARNING", "HarfBuzz"):
         assert noise not in out + err
 
@@ -55,8 +57,20 @@ def test_a_broken_group_is_left_out_and_the_others_printed_as_a_draft(
 ) -> None:
     break_count(edition, "gt-cosoter", "quatorze")
     out_dir = tmp_path / "out"
-    assert main(["build", "--source", str(edition), "--out", str(out_dir)]) == 1
+    previous = tmp_path / "avant"
+    shutil.copytree(BUNDLED.parent / "2023", previous)
+    arguments = [
+        "build",
+        "--source",
+        str(edition),
+        "--out",
+        str(out_dir),
+        "--previous",
+        str(previous),
+    ]
+    assert main(arguments) == 1
     out, _ = capfd.readouterr()
+    assert f"comparaison avec l'édition 2023 ({previous})" in out
     assert "GT Cosoter · Fiche!B2 · « quatorze » : un nombre entier est attendu" in flat(out)
     assert not (out_dir / "2024" / "programme-2024.pdf").exists(), (
         "a build with errors publishes nothing"
@@ -204,8 +218,17 @@ def test_every_command_is_documented_in_the_readme() -> None:
         "--reseau",
         "--share",
         "--folder",
+        "--previous",
+        "--json",
     ):
         assert option in readme, option
+
+
+def test_a_missing_previous_edition_is_a_usage_error(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["build", "--out", str(tmp_path), "--previous", str(tmp_path / "absent")]) == 2
+    assert "Édition précédente introuvable" in capfd.readouterr().out
 
 
 def test_an_unreachable_prefect_server_is_said_plainly(
