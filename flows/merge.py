@@ -49,7 +49,11 @@ def group_frame(network: Network, outcomes: dict[str, Outcome]) -> pd.DataFrame:
                 "topics": len(group.topics) if group else None,
             }
         )
-    frame = pd.DataFrame(rows)
+    columns = [
+        "order", "group", "sheet", "printed", "status", "data_date", "errors", "crpv_count",
+        "meetings", "meetings_min", "meetings_max", "created_year", "leads", "topics",
+    ]  # fmt: skip
+    frame = pd.DataFrame(rows, columns=columns)  # an edition without groups still has its columns
     for column in ("crpv_count", "meetings_min", "meetings_max", "created_year", "topics"):
         frame[column] = frame[column].astype("Int64")
     return frame
