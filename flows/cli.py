@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from flows import french_argparse
+
 if TYPE_CHECKING:
     from rich.console import Console
 
@@ -15,12 +17,34 @@ if TYPE_CHECKING:
 USAGE_ERROR = 2
 
 
+def _whole_number(what: str, example: str):
+    def parse(text: str) -> int:
+        try:
+            return int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"« {text} » n'est pas {what} (exemple : {example})"
+            ) from None
+
+    return parse
+
+
+def _version() -> str:
+    from importlib.metadata import version
+
+    return f"recueil {version('recueil')}"
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    french_argparse.install()
+    parser = french_argparse.FrenchParser(
         prog="recueil",
         description="Produit le programme annuel et les contributions du réseau à partir des classeurs des groupes.",
     )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMANDE")
+    parser.add_argument(
+        "--version", action="version", version=_version(), help="afficher la version et quitter"
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMANDE")
     build = commands.add_parser(
         "build",
         help="produire les documents d'une édition",
@@ -28,13 +52,19 @@ def _parser() -> argparse.ArgumentParser:
     )
     build.add_argument(
         "--year",
-        type=int,
+        type=_whole_number("une année", "2024"),
+        metavar="ANNÉE",
         help="année de l'édition (par défaut : celle du classeur réseau, 2024 pour l'édition fournie)",
     )
     build.add_argument(
-        "--source", type=Path, help="dossier de l'édition (par défaut : sources/editions/<année>/)"
+        "--source",
+        type=Path,
+        metavar="DOSSIER",
+        help="dossier de l'édition (par défaut : sources/editions/<année>/)",
     )
-    build.add_argument("--out", type=Path, help="dossier de sortie (par défaut : output/)")
+    build.add_argument(
+        "--out", type=Path, metavar="DOSSIER", help="dossier de sortie (par défaut : output/)"
+    )
     build.add_argument(
         "--strict", action="store_true", help="échouer sans rien écrire à la moindre erreur"
     )
@@ -75,6 +105,7 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--reseau",
         type=Path,
+        metavar="CLASSEUR",
         help="classeur réseau dont la liste des centres sert au contrôle (par défaut : celui du même dossier)",
     )
     diff = commands.add_parser(
@@ -93,13 +124,21 @@ def _parser() -> argparse.ArgumentParser:
         "Sans PREFECT_API_URL, démarre d'abord un serveur Prefect local.",
     )
     serve.add_argument(
-        "--deployment", default="hebdomadaire", help="nom du déploiement de prefect.yaml"
+        "--deployment",
+        default="hebdomadaire",
+        metavar="NOM",
+        help="nom du déploiement de prefect.yaml",
     )
     serve.add_argument(
-        "--port", type=int, default=4200, help="port du serveur Prefect démarré au besoin (4200)"
+        "--port",
+        type=_whole_number("un numéro de port", "4200"),
+        metavar="PORT",
+        default=4200,
+        help="port du serveur Prefect démarré au besoin (4200)",
     )
     sheets = commands.add_parser("sheets", help="travailler avec les classeurs Google Sheets")
-    sheet_commands = sheets.add_subparsers(dest="sheets_command", required=True, metavar="ACTION")
+    sheet_commands = sheets.add_subparsers(dest="sheets_command", metavar="ACTION")
+    sheets.set_defaults(print_help=sheets.print_help)
     network_help = "identifiant ou adresse du classeur réseau (par défaut : RECUEIL_GOOGLE_NETWORK)"
     feedback = sheet_commands.add_parser(
         "feedback",
@@ -139,7 +178,14 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `recueil` console command."""
-    arguments = _parser().parse_args(argv)
+    parser = _parser()
+    arguments = parser.parse_args(argv)
+    if arguments.command is None:
+        parser.print_help()
+        return 0
+    if arguments.command == "sheets" and arguments.sheets_command is None:
+        arguments.print_help()
+        return 0
     if arguments.command == "build":
         return _build(arguments)
     if arguments.command == "check":

@@ -66,6 +66,8 @@ def start_server(port: int, wait_seconds: float = 120) -> subprocess.Popen[bytes
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        # Without it the UI served on `port` calls the API on Prefect's default port, 4200.
+        env={**os.environ, "PREFECT_UI_API_URL": api},
     )
     deadline = time.monotonic() + wait_seconds
     while time.monotonic() < deadline:

@@ -1,0 +1,84 @@
+"""The command line speaks French throughout: help, usage errors, the version."""
+
+from __future__ import annotations
+
+import argparse
+
+import pytest
+
+from flows.cli import _parser, main
+
+ENGLISH = (
+    "usage:",
+    "positional arguments",
+    "show this help",
+    "show program's version",
+    "error:",
+    "invalid choice",
+    "invalid int value",
+    "the following arguments are required",
+    "unrecognized arguments",
+    "expected one argument",
+)
+
+
+def _every_parser(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    found = [parser]
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                found += _every_parser(sub)
+    return found
+
+
+def test_recueil_alone_prints_the_help(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("utilisation : recueil")
+    assert "build" in out and "check" in out and "afficher cette aide et quitter" in out
+
+
+def test_sheets_alone_prints_its_help(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["sheets"]) == 0
+    assert "utilisation : recueil sheets" in capsys.readouterr().out
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0
+    assert capsys.readouterr().out.startswith("recueil ")
+
+
+def test_every_help_is_in_french_with_french_spacing() -> None:
+    for parser in _every_parser(_parser()):
+        text = parser.format_help()
+        assert text.startswith("utilisation : "), parser.prog
+        for english in ENGLISH:
+            assert english not in text, (parser.prog, english)
+        for line in text.splitlines():
+            assert not line.lstrip().startswith((":", ";", "»", "?", "!")), (parser.prog, line)
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (["frob"], "« frob » inconnu (au choix :"),
+        (["build", "--year", "deux-mille"], "« deux-mille » n'est pas une année (exemple : 2024)"),
+        (["build", "--bogus"], "arguments inconnus : --bogus"),
+        (["check"], "à indiquer : CHEMIN"),
+        (["build", "--source"], "--source : une valeur est attendue"),
+        (["serve", "--port", "quatre"], "n'est pas un numéro de port"),
+    ],
+)
+def test_usage_errors_are_in_french_with_exit_2(
+    argv: list[str], said: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert said in err
+    assert "utilisation : recueil" in err and " : erreur : " in err
+    for english in ENGLISH:
+        assert english not in err, english
