@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 
 _PREFECT_HOME = tempfile.mkdtemp(prefix="recueil-tests-prefect-")
+# Registered before Prefect is imported, so it runs after Prefect has stopped its temporary server.
+atexit.register(shutil.rmtree, _PREFECT_HOME, ignore_errors=True)
 os.environ["PREFECT_HOME"] = _PREFECT_HOME
 os.environ["PREFECT_RESULTS_LOCAL_STORAGE_PATH"] = os.path.join(_PREFECT_HOME, "storage")
 os.environ.pop("PREFECT_API_URL", None)
