@@ -158,7 +158,7 @@ def render_documents(
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(render_pdf(_document_key(html), html))
         progress.advance(label)
-    render.write_view_xlsx(view, network, staging / f"reseau-{year}.xlsx")
+    render.write_view_xlsx(view, network, staging / f"reseau-{year}.xlsx", data_date)
     progress.advance("Vue du réseau")
 
 

@@ -110,6 +110,7 @@ CONTRIBUTION = TabSpec(
         Field("questions", "Questions", required=True),
         Field("coordination", "Coordination"),
         Field("introduction", "Introduction"),
+        Field("notice", "Mention"),
     ),
 )
 OBSERVATIONS = TabSpec(

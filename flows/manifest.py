@@ -10,7 +10,7 @@ from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
 from flows.fields import parse_date
-from flows.model import Outcome
+from flows.model import Network, Outcome
 from flows.settings import ROOT, TEMPLATES_DIR
 
 if TYPE_CHECKING:
@@ -95,10 +95,21 @@ def git_state() -> dict[str, Any]:
 
 
 def data_date(outcomes: list[Outcome]) -> dt.date:
-    """The date of the most recent data printed: the latest modification of a workbook used."""
+    """The date an edition's documents print, the same in every clone and on every day.
+
+    The network's `Date de publication` when given; else the latest change of a workbook used (Drive's
+    modifiedTime, a local workbook's last commit, see sources/history.py); else 1 January of its year.
+    """
+    network = next((o.record for o in outcomes if isinstance(o.record, Network)), None)
+    if isinstance(network, Network):
+        published = parse_date(network.programme.published)
+        if published:
+            return published
     dates = [parse_date(o.data_date or o.modified or "") for o in outcomes if o.record is not None]
     known = [d for d in dates if d is not None]
-    return max(known) if known else dt.date.today()
+    if known:
+        return max(known)
+    return dt.date(network.programme.year if isinstance(network, Network) else 1970, 1, 1)
 
 
 def describe(report: BuildReport, fetched: list[Fetched], inputs: str) -> dict[str, Any]:

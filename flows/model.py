@@ -180,6 +180,7 @@ class Contribution:
     coordination: tuple[LeadEntry, ...] = ()
     introduction: str = ""
     lessons: tuple[Lesson, ...] = ()
+    notice: str = ""
 
 
 @dataclass(frozen=True)

@@ -423,5 +423,6 @@ def parse_contribution(workbook: Workbook, display: str, centres: CentreIndex) -
             coordination=coordination,
             introduction=labels.get("introduction", Value("", "")).text,
             lessons=lessons,
+            notice=labels.get("notice", Value("", "")).text,
         )
     )

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import unicodedata
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
+from flows import typography
 from flows.fields import parse_date
 from flows.model import Contribution, Group, LeadEntry, Network, Outcome
 from flows.settings import TEMPLATES_DIR
@@ -55,7 +60,7 @@ def safe_url(url: str) -> str | None:
 
 
 def french_date(value: dt.date | str) -> str:
-    """`12 mars 2024`, the way the documents print dates."""
+    """`12 mars 2024`, `1er mars 2024`: the way the documents print dates."""
     from babel.dates import format_date
 
     if isinstance(value, str):
@@ -63,6 +68,8 @@ def french_date(value: dt.date | str) -> str:
         if parsed is None:
             return value
         value = parsed
+    if value.day == 1:  # Babel has no French ordinal day pattern
+        return "1er " + format_date(value, format="MMMM y", locale="fr_FR")
     return format_date(value, format="d MMMM y", locale="fr_FR")
 
 
@@ -98,6 +105,7 @@ def _environment() -> Any:
         french_datetime=french_datetime,
         safe_url=safe_url,
         lead_lines=lead_lines,
+        french_text=typography.french_text,
     )
     return env
 
@@ -105,6 +113,13 @@ def _environment() -> Any:
 def render_html(template: str, **context: Any) -> str:
     """HTML of a template with its context; every value from a sheet is escaped."""
     return _environment().get_template(template).render(**context)
+
+
+def document_html(template: str, network: Network, **context: Any) -> str:
+    """A printed document's HTML: French typography, and the network's centre names kept unhyphenated."""
+    names = [n for c in network.centres for n in (c.name, c.sigle, *c.aliases)]
+    page = typography.french(render_html(template, programme=network.programme, **context))
+    return typography.keep_whole(page, names)
 
 
 def _fetcher() -> Any:
@@ -129,12 +144,40 @@ def _fetcher() -> Any:
     return TemplatesOnly(allowed_protocols=("file", "data"), timeout=1)
 
 
+def source_epoch(date: dt.date) -> int:
+    """The timestamp embedded where a file format wants one: SOURCE_DATE_EPOCH, else the data's date."""
+    given = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if given.isdigit():
+        return int(given)
+    return int(dt.datetime.combine(date, dt.time(), tzinfo=dt.UTC).timestamp())
+
+
+@contextmanager
+def _epoch_for_fonts(epoch: int) -> Iterator[None]:
+    """fontTools stamps each subset font's `head.modified` with SOURCE_DATE_EPOCH, else with now."""
+    before = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["SOURCE_DATE_EPOCH"]
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = before
+
+
 def pdf_bytes(html: str) -> bytes:
-    """Render HTML to PDF (tagged, PDF/UA); only the templates' own files may be read."""
+    """Render HTML to PDF (tagged, PDF/UA); only the templates' own files may be read.
+
+    The same HTML gives the same bytes: dates come from the page's `dcterms.created`, the data's date.
+    """
     from weasyprint import HTML
 
+    created = re.search(r'<meta name="dcterms.created" content="([0-9-]+)"', html)
+    date = dt.date.fromisoformat(created.group(1)) if created else dt.date(1970, 1, 1)
     document = HTML(string=html, base_url=str(TEMPLATES_DIR) + "/", url_fetcher=_fetcher())
-    return document.write_pdf(pdf_variant="pdf/ua-1")
+    with _epoch_for_fonts(source_epoch(date)):
+        return document.write_pdf(pdf_variant="pdf/ua-1")
 
 
 def programme_html(
@@ -163,9 +206,9 @@ def programme_html(
                 "data_date": outcome.data_date if outcome else None,
             }
         )
-    return render_html(
+    return document_html(
         "programme.html",
-        programme=network.programme,
+        network,
         sections=network.sections,
         records=records,
         group_list=sorted(records, key=lambda r: sort_key(r["name"])),
@@ -186,9 +229,9 @@ def contribution_html(
     for observation in contribution.observations:
         by_centre.setdefault(observation.centre, []).append(observation)
     contributors = [centres.get(sigle) for sigle in by_centre]
-    return render_html(
+    return document_html(
         "contribution.html",
-        programme=network.programme,
+        network,
         contribution=contribution,
         by_centre=[(centres.get(s), s, obs) for s, obs in by_centre.items()],
         contributors=sorted(
@@ -199,8 +242,11 @@ def contribution_html(
     )
 
 
-def write_view_xlsx(view: NetworkView, network: Network, target: Path) -> None:
-    """The network view as a spreadsheet: groups, group × centre matrix, totals (French headers)."""
+def write_view_xlsx(view: NetworkView, network: Network, target: Path, date: dt.date) -> None:
+    """The network view as a spreadsheet: groups, group × centre matrix, totals (French headers).
+
+    Dated by the data (`date`, or SOURCE_DATE_EPOCH), so that the same view gives the same bytes.
+    """
     import pandas as pd
 
     groups = view.groups.rename(columns=GROUP_COLUMNS)[list(GROUP_COLUMNS.values())]
@@ -220,6 +266,30 @@ def write_view_xlsx(view: NetworkView, network: Network, target: Path) -> None:
             for column in sheet.columns:
                 width = max(len(str(c.value or "")) for c in column)
                 sheet.column_dimensions[column[0].column_letter].width = min(max(width + 2, 8), 60)
+        stamp = dt.datetime.fromtimestamp(source_epoch(date), tz=dt.UTC).replace(tzinfo=None)
+        writer.book.properties.created = writer.book.properties.modified = stamp
+        writer.book.properties.creator = network.programme.acronym or network.programme.network
+    _fix_zip_times(target, stamp)
+
+
+def _fix_zip_times(path: Path, stamp: dt.datetime) -> None:
+    """Rewrite an .xlsx with every entry, and its core `modified` property, dated `stamp`.
+
+    openpyxl sets `modified` to the time of saving whatever the workbook says, and zip entries carry
+    the time of writing.
+    """
+    when = max(stamp, dt.datetime(1980, 1, 1)).timetuple()[:6]
+    with zipfile.ZipFile(path) as original:
+        entries = [(info, original.read(info)) for info in original.infolist()]
+    modified = stamp.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as rewritten:
+        for info, data in entries:
+            if info.filename == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + modified, data)
+            entry = zipfile.ZipInfo(info.filename, date_time=when)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = info.external_attr
+            rewritten.writestr(entry, data)
 
 
 GROUP_COLUMNS = {

@@ -9,6 +9,7 @@ import json
 import re
 from pathlib import Path
 
+from sources import history
 from sources.workbook import SourceError, Tab, Workbook
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".ods")
@@ -29,9 +30,13 @@ def read_workbook(path: Path, name: str | None = None) -> Workbook:
     )
 
 
-def _modified(path: Path) -> str:
-    stamp = dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.UTC)
-    return stamp.isoformat(timespec="seconds")
+def _modified(path: Path, files: list[Path] | None = None) -> str:
+    """When the workbook last changed: its last commit when tracked and unchanged, else its file times."""
+    committed = history.committed(path)
+    if committed:
+        return committed
+    latest = max(p.stat().st_mtime for p in files or [path])
+    return dt.datetime.fromtimestamp(latest, tz=dt.UTC).isoformat(timespec="seconds")
 
 
 def _read_csv_folder(folder: Path, name: str) -> Workbook:
@@ -46,8 +51,7 @@ def _read_csv_folder(folder: Path, name: str) -> Workbook:
         tabs.append(Tab(file.stem, rows))
         if notice:
             notices.append(notice)
-    latest = max(files, key=lambda p: p.stat().st_mtime)
-    modified = _saved_modified(folder) or _modified(latest)
+    modified = _saved_modified(folder) or _modified(folder, files)
     return Workbook(name, str(folder), tuple(tabs), tuple(notices), modified)
 
 

@@ -23,6 +23,7 @@ NOT_PRINTED = {
     "sujets",
     "CPRV",
     "travail",
+    "8ème",  # printed « 8e », the French abbreviation
     "de",  # from "Contenu, sujets de travail" / "Modalités de travail": printed elsewhere too
 }
 
@@ -268,3 +269,123 @@ def test_the_flow_publishes_a_markdown_artifact_of_the_checks(build) -> None:
     assert artifacts, "the build leaves a controles-2024 artifact"
     markdown = artifacts[-1].data
     assert "| Santé | Groupe de travail | prêt | 0 | 0 |" in markdown
+
+
+def _documents(out: Path) -> list[Path]:
+    return sorted((out / "2024" / "publie").resolve().rglob("*.pdf"))
+
+
+def test_documents_are_dated_by_the_editions_date_of_publication(build, programme: str) -> None:
+    from pypdf import PdfReader
+
+    _, out = build
+    assert "Publié le 1er mars 2024" in flat(programme)
+    assert "dans leur état du 1er mars 2024" in flat(programme)
+    for path in _documents(out):
+        metadata = PdfReader(path).metadata
+        assert metadata["/CreationDate"].startswith("D:20240301"), path.name
+        assert metadata["/ModDate"].startswith("D:20240301"), path.name
+
+
+def _hyphenation_inside(text: str, name: str) -> bool:
+    """Whether `name` is printed somewhere with a hyphenation break inside it."""
+    marked = re.sub(r"‐\s*\n", "\x00", text)
+    letters = [r"\s+" if c == " " else re.escape(c) for c in name]
+    pattern = "\x00?".join(letters).replace(r"\s+\x00?", r"\s+")
+    return any("\x00" in m.group() for m in re.finditer(pattern, marked))
+
+
+def test_french_typography_in_the_text_read_back(build) -> None:
+    from tests.helpers import network_2024
+
+    _, out = build
+    names = [c.name for c in network_2024().centres]
+    for path in _documents(out):
+        text = pdf_text(path)
+        assert not re.search(r" [:;!?»]", text), (path.name, re.findall(r".{20} [:;!?»]", text))
+        assert "« " not in text, path.name
+        assert not re.search(r"[^\W\d_]'[^\W\d_]", text), path.name
+        assert "\u202f" in text and "\u00a0" in text, path.name
+        assert not [n for n in names if _hyphenation_inside(text, n)], path.name
+
+
+def test_only_the_shipped_fonts_are_embedded_and_they_hold_every_printed_character(build) -> None:
+    import pikepdf
+    from fontTools.ttLib import TTFont
+
+    from flows import fonts
+
+    _, out = build
+    shipped = set()
+    for style in fonts.STYLES:
+        shipped |= set(TTFont(fonts.derived_path(style)).getBestCmap())
+    shipped |= set(TTFont(fonts.FONTS_DIR / "NotoEmoji-Regular.ttf").getBestCmap())
+    for path in _documents(out):
+        with pikepdf.open(path) as pdf:
+            families = {
+                str(font.BaseFont).split("+", 1)[-1]
+                for page in pdf.pages
+                for font in page.Resources.get("/Font", {}).values()
+            }
+        assert families and all(f.startswith(("Recueil-Sans", "Noto-Emoji")) for f in families)
+        printed = set(pdf_text(path)) - set("\n\f\r\t")
+        assert not [c for c in printed if ord(c) not in shipped], path.name
+
+
+def test_two_clones_on_two_days_give_the_same_bytes(build, tmp_path, monkeypatch) -> None:
+    """A copy of the edition with other file times, rendered two days later, gives identical files."""
+    import datetime as dt
+    import os
+    import shutil
+    import time
+
+    from flows import diff, render
+    from flows.centres import CentreIndex
+    from flows.merge import merge
+    from flows.model import Outcome
+    from flows.parse import parse_contribution, parse_group, parse_network
+    from sources.local import LocalSource
+
+    _, out = build
+    copy = tmp_path / "edition"
+    shutil.copytree(Path("sources/editions/2024"), copy)
+    for path in copy.rglob("*"):
+        os.utime(path, (1_000_000_000, 1_000_000_000))  # September 2001
+    real_time = time.time
+    monkeypatch.setattr(time, "time", lambda: real_time() + 2 * 86400)
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+
+    source = LocalSource(copy)
+    network = parse_network(source.read_network()).record
+    centres = CentreIndex(network.centres)
+    outcomes = {}
+    for registration in network.groups:
+        workbook = source.read(registration.sheet)
+        parsed = parse_group(workbook, registration.name, centres)
+        outcomes[registration.sheet] = Outcome(
+            "group", registration.name, registration.sheet, parsed.record, (), workbook.modified
+        )
+    contributions = [
+        parse_contribution(source.read(r.sheet), r.name, centres).record
+        for r in network.contributions
+    ]
+    date = dt.date(2024, 3, 1)
+    view = merge(network, outcomes, contributions)
+    published = (out / "2024" / "publie").resolve()
+
+    changes = diff.compare(
+        diff.read_facts(diff.previous_folder(2024, copy)),
+        diff.facts_of(network, outcomes, str(copy)),
+    )
+    programme = render.pdf_bytes(
+        render.programme_html(network, outcomes, view, date, False, changes)
+    )
+    assert programme == (published / "programme-2024.pdf").read_bytes()
+    culture = next(c for c in contributions if c.subject.startswith("Culture"))
+    contribution = render.pdf_bytes(render.contribution_html(network, culture, date))
+    assert (
+        contribution
+        == (published / "contributions" / "culture-et-politique-de-la-ville.pdf").read_bytes()
+    )
+    render.write_view_xlsx(view, network, tmp_path / "vue.xlsx", date)
+    assert (tmp_path / "vue.xlsx").read_bytes() == (published / "reseau-2024.xlsx").read_bytes()

@@ -67,7 +67,7 @@ def test_sort_key_orders_accented_names_like_a_french_index() -> None:
 
 def test_french_date() -> None:
     assert render.french_date(dt.date(2024, 3, 12)) == "12 mars 2024"
-    assert render.french_date("2024-08-01") == "1 août 2024"
+    assert render.french_date("2024-08-01") == "1er août 2024"
 
 
 def test_fetcher_reads_templates_only(tmp_path: Path) -> None:
