@@ -139,13 +139,16 @@ def render_documents(
     draft: bool,
     data_date: dt.date,
     changes: diff.EditionDiff | None = None,
-) -> None:
-    """Render the programme, each contribution and the network view into `staging`."""
+) -> dict[str, dict[str, object]]:
+    """Render the programme, each contribution and the network view into `staging`.
+
+    Returns each document's title and number of pages, by path, for the manifest and the index.
+    """
     year = network.programme.year
     documents = [
         (
             f"programme-{year}.pdf",
-            "Programme",
+            network.programme.title,
             render.programme_html(network, outcomes, view, data_date, draft, changes),
         )
     ]
@@ -153,13 +156,18 @@ def render_documents(
         html = render.contribution_html(network, contribution, contribution_date, draft)
         name = f"contributions/{render.slugify(contribution.subject)}.pdf"
         documents.append((name, contribution.subject, html))
-    for name, label, html in documents:
+    described: dict[str, dict[str, object]] = {}
+    for name, title, html in documents:
         target = staging / name
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(render_pdf(_document_key(html), html))
-        progress.advance(label)
+        pdf = render_pdf(_document_key(html), html)
+        target.write_bytes(pdf)
+        described[name] = {"title": title, "pages": render.page_count(pdf)}
+        progress.advance(title)
     render.write_view_xlsx(view, network, staging / f"reseau-{year}.xlsx", data_date)
+    described[f"reseau-{year}.xlsx"] = {"title": "Vue du réseau (tableur)", "pages": None}
     progress.advance("Vue du réseau")
+    return described
 
 
 def _document_key(html: str) -> str:
@@ -352,7 +360,9 @@ def _build(
     progress.stage("Production des documents", 2 + len(contributions))
     with clock("render"):
         staging = publish.staging_folder(out_dir)
-        render_documents(network, groups, dated, view, staging, report.draft, data_date, changes)
+        documents = render_documents(
+            network, groups, dated, view, staging, report.draft, data_date, changes
+        )
     with clock("publish"):
         if report.draft:
             target = publish.publish_draft(staging, edition)
@@ -360,6 +370,7 @@ def _build(
         else:
             checks.write_reports(_checks_data(report), staging)
             record = manifest.describe(report, [fetched_network, *fetched], inputs)
+            record |= {"data_date": data_date.isoformat(), "documents": documents}
             target = publish.publish(staging, edition, record)
             placed = sorted(p for p in target.rglob("*") if p.is_file())
             _publication_artifact(report, target)
@@ -389,7 +400,20 @@ def _changes(
 
 
 def _checks_data(report: BuildReport) -> dict:
-    return checks.report_data(report.year, report.source, report.outcomes, dt.datetime.now(dt.UTC))
+    data = checks.report_data(report.year, report.source, report.outcomes, dt.datetime.now(dt.UTC))
+    return data | {"publication": _publication(report)}
+
+
+def _publication(report: BuildReport) -> dict[str, str]:
+    """What the build did with the edition, and where, for the top of the checks report."""
+    edition = str(Path(report.out) / str(report.year))
+    if report.unchanged:
+        return {"state": "unchanged", "where": edition, "published": report.unchanged}
+    if report.draft and report.files:
+        return {"state": "draft", "where": report.folder}
+    if report.draft or not report.outcomes or report.outcomes[0].record is None:
+        return {"state": "nothing", "where": edition, "strict": str(report.strict and report.draft)}
+    return {"state": "published", "where": edition}
 
 
 def _publication_artifact(report: BuildReport, archive: Path) -> None:

@@ -549,13 +549,9 @@ class _Progress:
 
 
 def _size(size: int) -> str:
-    from babel.numbers import format_decimal
+    from flows.render import file_size
 
-    if size < 1024:
-        return f"{size} o"
-    if size < 1024 * 1024:
-        return f"{format_decimal(size / 1024, '#,##0', locale='fr_FR')} Ko"
-    return f"{format_decimal(size / 1024 / 1024, '#,##0.0', locale='fr_FR')} Mo"
+    return file_size(size)
 
 
 def _plural(count: int, word: str) -> str:

@@ -138,7 +138,7 @@ def _link_stable_name(path: Path, target: Path) -> None:
 
 
 def write_index(out: Path) -> Path:
-    """`output/index.html`: every edition, its published files and its earlier published sets."""
+    """`output/index.html`: every edition, its published documents and its earlier publications."""
     from flows.render import render_html
 
     editions = []
@@ -147,14 +147,18 @@ def write_index(out: Path) -> Path:
     ):
         manifest = published_manifest(folder)
         archives = sorted(
-            (p.name for p in (folder / ARCHIVE).glob("*") if p.is_dir()), reverse=True
+            (p for p in (folder / ARCHIVE).glob("*") if p.is_dir()),
+            key=lambda p: p.name,
+            reverse=True,
         )
+        earlier = archives[1:] if manifest else archives
         editions.append(
             {
                 "year": folder.name,
                 "published": dt.datetime.fromisoformat(manifest["published"]) if manifest else None,
-                "files": sorted(manifest["files"]) if manifest else [],
-                "archives": archives[1:] if manifest else archives,
+                "data_date": manifest.get("data_date") if manifest else None,
+                "documents": _documents(manifest) if manifest else [],
+                "archives": [_archived(folder, p) for p in earlier],
                 "draft": (folder / DRAFT_FOLDER).is_dir(),
             }
         )
@@ -163,3 +167,37 @@ def write_index(out: Path) -> Path:
     partial.write_text(render_html("index.html", editions=editions), encoding="utf-8")
     os.replace(partial, index)
     return index
+
+
+def _documents(manifest: dict[str, Any]) -> list[dict[str, Any]]:
+    """The documents of a publication, titled, programme first; its own records are not documents."""
+    described = manifest.get("documents", {})
+    documents = []
+    for path, facts in manifest["files"].items():
+        if Path(path).name in NOT_LINKED or path == MANIFEST:
+            continue
+        about = described.get(path, {})
+        documents.append(
+            {
+                "path": path,
+                "title": about.get("title") or Path(path).stem,
+                "pages": about.get("pages"),
+                "bytes": facts["bytes"],
+                "kind": Path(path).suffix.lstrip(".").upper(),
+            }
+        )
+    order = {"PDF": 0, "XLSX": 1}
+    return sorted(documents, key=lambda d: (order.get(d["kind"], 2), "/" in d["path"], d["path"]))
+
+
+def _archived(edition: Path, archive: Path) -> dict[str, Any]:
+    """An earlier publication of an edition: when, and from data of which date."""
+    path = archive / MANIFEST
+    manifest = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    published = manifest.get("published")
+    return {
+        "path": f"{edition.name}/{ARCHIVE}/{archive.name}/",
+        "published": dt.datetime.fromisoformat(published) if published else None,
+        "data_date": manifest.get("data_date"),
+        "name": archive.name,
+    }

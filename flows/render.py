@@ -106,6 +106,7 @@ def _environment() -> Any:
         safe_url=safe_url,
         lead_lines=lead_lines,
         french_text=typography.french_text,
+        file_size=file_size,
     )
     return env
 
@@ -240,6 +241,26 @@ def contribution_html(
         generated=generated,
         draft=draft,
     )
+
+
+def page_count(pdf: bytes) -> int:
+    """Number of pages of a PDF."""
+    import io
+
+    from pypdf import PdfReader
+
+    return len(PdfReader(io.BytesIO(pdf)).pages)
+
+
+def file_size(size: int) -> str:
+    """`312 Ko`, `1,2 Mo`: a size the French way."""
+    from babel.numbers import format_decimal
+
+    if size < 1024:
+        return f"{size} o"
+    if size < 1024 * 1024:
+        return f"{format_decimal(size / 1024, '#,##0', locale='fr_FR')} Ko"
+    return f"{format_decimal(size / 1024 / 1024, '#,##0.0', locale='fr_FR')} Mo"
 
 
 def write_view_xlsx(view: NetworkView, network: Network, target: Path, date: dt.date) -> None:

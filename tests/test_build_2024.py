@@ -108,11 +108,33 @@ def test_checks_report(build) -> None:
     assert data["year"] == 2024 and data["errors"] == 0
     assert [w["name"] for w in data["workbooks"]][:3] == ["Réseau", "Contractualisation", "Cosoter"]
     assert {w["status"] for w in data["workbooks"]} == {"ok"}
+    assert data["publication"] == {"state": "published", "where": str(out / "2024")}
     html = (out / "2024" / "controles.html").read_text(encoding="utf-8")
     assert "Contrôles des classeurs — édition 2024" in html
+    assert (
+        "<strong>Édition publiée</strong> : cette construction a publié l'édition 2024 dans "
+        f"<code>{out / '2024'}</code>."
+    ) in html
     assert "http://" not in html and "https://" not in html, (
         "the report loads nothing from elsewhere"
     )
+
+
+def test_the_index_lists_documents_by_title_with_pages_and_size(build) -> None:
+    from pypdf import PdfReader
+
+    _, out = build
+    index = (out / "index.html").read_text(encoding="utf-8")
+    pages = len(PdfReader(out / "2024" / "programme-2024.pdf").pages)
+    programme = index[index.index('href="2024/programme-2024.pdf"') :]
+    assert programme.startswith('href="2024/programme-2024.pdf">Programme annuel 2024</a>')
+    assert f'<td class="num">{pages}</td>' in programme.split("</tr>")[0]
+    assert ">Culture et politique de la ville</a>" in index
+    assert ">Vue du réseau (tableur)</a>" in index
+    assert " Ko</td>" in index
+    assert "à partir des données du" in index
+    for record in ("controles.json", "manifest.json"):
+        assert f'href="2024/{record}"' not in index, record
 
 
 def test_every_word_of_the_seed_is_printed(programme: str, seed: str) -> None:

@@ -80,6 +80,11 @@ def test_a_broken_group_is_left_out_and_the_others_printed_as_a_draft(
     assert "Groupe de travail « Cosoter » Fiche non disponible" in draft
     assert "« quatorze »" in draft
     assert "Groupe de travail « Santé » Nombre de CRPV impliqués 8 CRPV" in draft
+    checks = (out_dir / "2024" / "controles.html").read_text(encoding="utf-8")
+    assert (
+        "<strong>Brouillon seulement</strong> : des classeurs ont des erreurs ; les documents ont "
+        f"été écrits dans <code>{out_dir / '2024' / 'brouillon'}</code>"
+    ) in checks
 
 
 def test_a_draft_never_replaces_the_published_edition(edition: Path, tmp_path: Path) -> None:
@@ -109,6 +114,8 @@ def test_strict_writes_nothing_on_error(
         if p.is_file() and "donnees-valides" not in p.parts and not p.name.startswith(".")
     }
     assert written == {".html", ".json"}, "only the checks report, no document"
+    checks = (out_dir / "2024" / "controles.html").read_text(encoding="utf-8")
+    assert "<strong>Rien d'écrit</strong> : en mode strict" in checks
 
 
 def test_year_that_does_not_match_the_network_workbook(

@@ -122,6 +122,10 @@ def test_a_second_run_on_the_same_inputs_publishes_nothing_new(
     capfd.readouterr()
     assert main(["build", "--out", str(tmp_path)]) == 0
     assert "Rien de nouveau" in capfd.readouterr().out
+    checks = (tmp_path / "2024" / "controles.html").read_text(encoding="utf-8")
+    assert (
+        "<strong>Rien de nouveau</strong> : rien n'a changé depuis l'édition publiée le" in checks
+    )
     assert len(list((tmp_path / "2024" / "archive").iterdir())) == 1
     manifest = publish.published_manifest(tmp_path / "2024")
     assert {s["sheet"] for s in manifest["sources"]} >= {
@@ -165,6 +169,9 @@ def test_only_changed_documents_are_rendered_again(tmp_path: Path) -> None:
         )
     states = sorted(run.state.name for run in runs)
     assert states == ["Cached", "Cached", "Completed"], states
+    index = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+    assert "Publications précédentes de l'édition 2024 (1)" in index
+    assert index.count("publiée le") == 1 and "données du" in index
 
 
 def test_published_documents_are_copied_to_drive_and_updated_in_place(
