@@ -38,7 +38,7 @@ def group_frame(network: Network, outcomes: dict[str, Outcome]) -> pd.DataFrame:
                 "sheet": registration.sheet,
                 "printed": group is not None,
                 "status": outcome.status if outcome else "écarté",
-                "data_date": outcome.data_date if outcome else None,
+                "data_date": (outcome.data_date or outcome.modified) if outcome else None,
                 "errors": len(outcome.errors) if outcome else 0,
                 "crpv_count": group.crpv_count if group else None,
                 "meetings": group.meetings.text if group else None,

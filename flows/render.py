@@ -264,33 +264,104 @@ def file_size(size: int) -> str:
 
 
 def write_view_xlsx(view: NetworkView, network: Network, target: Path, date: dt.date) -> None:
-    """The network view as a spreadsheet: groups, group × centre matrix, totals (French headers).
+    """The network view as a spreadsheet: groups, group × centre matrix, centres, totals.
 
+    Laid out for people who filter and print: French statuses, real dates, sigles as matrix headers
+    (their names in `CRPV`), filters, styled and repeated headers, landscape pages fit to width.
     Dated by the data (`date`, or SOURCE_DATE_EPOCH), so that the same view gives the same bytes.
     """
     import pandas as pd
 
+    from flows.report import STATUS_LABELS
+
     groups = view.groups.rename(columns=GROUP_COLUMNS)[list(GROUP_COLUMNS.values())]
     groups["Imprimé"] = groups["Imprimé"].map({True: "oui", False: "non"})
-    names = {c.sigle: c.name for c in network.centres}
+    groups["État"] = groups["État"].map(lambda status: STATUS_LABELS.get(status, status))
+    groups["Données du"] = groups["Données du"].map(_as_date)
+    matrix = view.matrix.copy()
+    declared = view.groups.set_index("group")["crpv_count"]
+    matrix["CRPV impliqués (déclarés)"] = [declared.get(name) for name in matrix.index]
+    matrix["dont nommés ici"] = [int((row != "").sum()) for _, row in view.matrix.iterrows()]
+    centres = pd.DataFrame(
+        [
+            (
+                c.sigle,
+                c.name,
+                c.territory,
+                int((view.matrix.get(c.sigle, pd.Series(dtype=str)) != "").sum()),
+            )
+            for c in network.centres
+        ],
+        columns=["Sigle", "Nom", "Territoire", "Groupes où il est nommé"],
+    )
     totals = pd.DataFrame(
         [(TOTAL_LABELS[k], v) for k, v in view.totals.items()], columns=["Indicateur", "Valeur"]
     )
     with pd.ExcelWriter(target, engine="openpyxl") as writer:
         groups.to_excel(writer, sheet_name="Groupes", index=False)
-        view.matrix.rename(columns=names).to_excel(
-            writer, sheet_name="Groupes x CRPV", index_label="Groupe"
-        )
+        matrix.to_excel(writer, sheet_name="Groupes x CRPV", index_label="Groupe")
+        centres.to_excel(writer, sheet_name="CRPV", index=False)
         totals.to_excel(writer, sheet_name="Totaux", index=False)
         for sheet in writer.sheets.values():
-            sheet.freeze_panes = "B2"
-            for column in sheet.columns:
-                width = max(len(str(c.value or "")) for c in column)
-                sheet.column_dimensions[column[0].column_letter].width = min(max(width + 2, 8), 60)
+            _lay_out_sheet(sheet)
+        matrix_sheet = writer.sheets["Groupes x CRPV"]
+        last = matrix_sheet.max_row + 2
+        matrix_sheet.cell(last, 1, MATRIX_NOTE)
         stamp = dt.datetime.fromtimestamp(source_epoch(date), tz=dt.UTC).replace(tzinfo=None)
         writer.book.properties.created = writer.book.properties.modified = stamp
         writer.book.properties.creator = network.programme.acronym or network.programme.network
     _fix_zip_times(target, stamp)
+
+
+MATRIX_NOTE = (
+    "Rôles : animation, co-pilotage ou membre, tels que l'onglet Membres et la ligne Animation de "
+    "chaque groupe les nomment. Un groupe sans onglet Membres ne nomme que ses animateurs : "
+    "« CRPV impliqués (déclarés) » donne alors le nombre que sa fiche annonce."
+)
+
+
+def _as_date(value: object) -> dt.date | None:
+    """A data date (ISO text, a date or a time) as the calendar day a spreadsheet shows."""
+    if value is None or value != value:  # None or NaN
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.datetime.fromisoformat(str(value)).date()
+    except ValueError:
+        return None
+
+
+def _lay_out_sheet(sheet: Any) -> None:
+    """Bold tinted headers, filters, frozen first row and column, widths, print set-up."""
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    header_fill = PatternFill("solid", fgColor="DCE6F0")
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            if cell.is_date:
+                cell.number_format = "DD/MM/YYYY"
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+        cell.fill = header_fill
+        cell.alignment = Alignment(vertical="top", wrap_text=True)
+    sheet.freeze_panes = "B2"
+    sheet.auto_filter.ref = f"A1:{get_column_letter(sheet.max_column)}{sheet.max_row}"
+    for column in sheet.columns:
+        values = [str(c.value) for c in column[1:] if c.value is not None]
+        header = str(column[0].value or "")
+        width = max([len(v) for v in values] + [min(len(header), 14)])
+        sheet.column_dimensions[column[0].column_letter].width = min(max(width + 2, 8), 60)
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = "1:1"
+    sheet.print_title_cols = "A:A"
 
 
 def _fix_zip_times(path: Path, stamp: dt.datetime) -> None:

@@ -265,6 +265,7 @@ def test_contribution_documents_carry_their_workbooks(build) -> None:
 
 
 def test_network_view_spreadsheet(build) -> None:
+    import openpyxl
     import pandas as pd
 
     _, out = build
@@ -272,12 +273,39 @@ def test_network_view_spreadsheet(build) -> None:
     groups = pd.read_excel(path, sheet_name="Groupes")
     assert list(groups["Groupe"])[:2] == ["Contractualisation", "Cosoter"]
     assert len(groups) == 12
+    assert set(groups["État"]) == {"prêt"}
     assert groups.loc[groups["Groupe"] == "Questions urbaines", "Réunions min."].item() == 6
     assert groups.loc[groups["Groupe"] == "Questions urbaines", "Réunions max."].item() == 7
-    matrix = pd.read_excel(path, sheet_name="Groupes x CRPV", index_col=0)
+    matrix = pd.read_excel(path, sheet_name="Groupes x CRPV", index_col=0).dropna(how="all")
     assert matrix.loc["Éducation", "Ville Caraïbe"] == "animation"
+    assert matrix.loc["Éducation", "CRPV impliqués (déclarés)"] == 14
+    roles = {
+        v
+        for v in matrix.drop(
+            columns=["CRPV impliqués (déclarés)", "dont nommés ici"]
+        ).values.ravel()
+        if isinstance(v, str)
+    }
+    assert roles <= {"animation", "co-pilotage", "membre"} and "animation" in roles
+    centres = pd.read_excel(path, sheet_name="CRPV")
+    assert centres.loc[centres["Sigle"] == "ORIV", "Nom"].item().startswith("Observatoire")
     totals = pd.read_excel(path, sheet_name="Totaux")
     assert "Participations de CRPV aux groupes" in set(totals["Indicateur"])
+
+    book = openpyxl.load_workbook(path)
+    sheet = book["Groupes"]
+    header = [c.value for c in sheet[1]]
+    dates = [row[header.index("Données du")] for row in sheet.iter_rows(min_row=2)]
+    # Each group's data date (its last commit here) is a real date, shown the French way.
+    assert dates and all(cell.is_date and cell.number_format == "DD/MM/YYYY" for cell in dates)
+    short = [c.value for c in book["Groupes x CRPV"][1]][1:]
+    assert "ORIV" in short and not any("Observatoire" in str(h) for h in short)
+    for sheet in book.worksheets:
+        assert sheet.auto_filter.ref and sheet.auto_filter.ref.startswith("A1:")
+        assert sheet[1][0].font.bold
+        assert sheet.page_setup.orientation == "landscape"
+        assert sheet.page_setup.fitToWidth == 1 and sheet.sheet_properties.pageSetUpPr.fitToPage
+        assert sheet.print_title_rows == "$1:$1"
 
 
 def test_the_flow_publishes_a_markdown_artifact_of_the_checks(build) -> None:
@@ -355,10 +383,10 @@ def test_only_the_shipped_fonts_are_embedded_and_they_hold_every_printed_charact
 
 
 def test_two_clones_on_two_days_give_the_same_bytes(build, tmp_path, monkeypatch) -> None:
-    """A copy of the edition with other file times, rendered two days later, gives identical files."""
+    """Another clone of the edition, with other file times, rendered two days later: identical files."""
     import datetime as dt
     import os
-    import shutil
+    import subprocess
     import time
 
     from flows import diff, render
@@ -369,8 +397,9 @@ def test_two_clones_on_two_days_give_the_same_bytes(build, tmp_path, monkeypatch
     from sources.local import LocalSource
 
     _, out = build
-    copy = tmp_path / "edition"
-    shutil.copytree(Path("sources/editions/2024"), copy)
+    root = Path(__file__).resolve().parent.parent
+    subprocess.run(["git", "clone", "-q", str(root), str(tmp_path / "clone")], check=True)
+    copy = tmp_path / "clone" / "sources" / "editions" / "2024"
     for path in copy.rglob("*"):
         os.utime(path, (1_000_000_000, 1_000_000_000))  # September 2001
     real_time = time.time
