@@ -12,18 +12,33 @@ EXPECTATIONS_DIR = ROOT / "expectations"
 EDITIONS_DIR = ROOT / "sources" / "editions"
 OUTPUT_DIR = ROOT / "output"
 
-# Defaults only: anything the user exports wins.
-PREFECT_DEFAULTS = {
-    "PREFECT_HOME": str(ROOT / ".prefect"),
-    "DO_NOT_TRACK": "1",
-    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-    "PREFECT_LOGGING_LEVEL": "WARNING",
-    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
-    "PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW": "ignore",
-    # The temporary API server is stopped when the build ends, sometimes mid-flush of its run
-    # history; that history is of no use to a one-off build and its shutdown errors must not show.
-    "PREFECT_LOGGING_SERVER_LEVEL": "CRITICAL",
-}
+PYPROJECT = ROOT / "pyproject.toml"
+# Not a Prefect setting: the client's own telemetry switch.
+ENVIRONMENT_DEFAULTS = {"DO_NOT_TRACK": "1"}
+
+
+def prefect_settings(pyproject: Path = PYPROJECT) -> dict[str, str]:
+    """The project's Prefect settings, `[tool.prefect]` of pyproject.toml, as PREFECT_* variables.
+
+    The same table that `prefect` commands run in the project read themselves, so that a server, a
+    worker and recueil share one home and one set of settings; `home` is resolved against the project.
+    """
+    import tomllib
+
+    table = tomllib.loads(pyproject.read_text(encoding="utf-8"))["tool"]["prefect"]
+    found: dict[str, str] = {}
+
+    def flatten(prefix: str, values: dict) -> None:
+        for key, value in values.items():
+            name = f"{prefix}_{key.upper()}"
+            if isinstance(value, dict):
+                flatten(name, value)
+            else:
+                found[name] = str(value).lower() if isinstance(value, bool) else str(value)
+
+    flatten("PREFECT", table)
+    found["PREFECT_HOME"] = str((pyproject.parent / found["PREFECT_HOME"]).resolve())
+    return found
 
 
 def load_dotenv(path: Path = ROOT / ".env") -> None:
@@ -46,9 +61,12 @@ QUIET_LOGGERS = {
 
 
 def configure_prefect() -> None:
-    """Point Prefect at the project's own home, quiet and offline, before it is imported."""
+    """Point Prefect at the project's own home, quiet and offline, before it is imported.
+
+    Defaults only: anything the user exports, or writes in .env, wins.
+    """
     load_dotenv()
-    for name, value in PREFECT_DEFAULTS.items():
+    for name, value in {**ENVIRONMENT_DEFAULTS, **prefect_settings()}.items():
         os.environ.setdefault(name, value)
     # Prefect's API runs on this machine: a proxy set for reaching Google must not stand in its way.
     for name in ("NO_PROXY", "no_proxy"):
