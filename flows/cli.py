@@ -368,7 +368,7 @@ def _diff(arguments: argparse.Namespace) -> int:
     for group in changes.changed:
         title = group.name if not group.renamed else f"{group.name} (ex-« {group.previous_name} »)"
         console.print(f"\n[bold]{_escape(title)}[/]")
-        for line in group_lines(group):
+        for line in group_lines(group, changes.previous_year):
             console.print(f"  {_escape(line)}")
         for topic in group.topics_added:
             console.print(f"  [green]+[/] {_escape(topic)}")

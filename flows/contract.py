@@ -44,6 +44,9 @@ PROGRAMME = TabSpec(
         Field("acronym", "Sigle"),
         Field("subtitle", "Sous-titre"),
         Field("published", "Date de publication"),
+        Field("partners", "Partenaires"),
+        Field("contact", "Contact"),
+        Field("licence", "Licence"),
     ),
 )
 SECTIONS = TabSpec(

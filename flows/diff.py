@@ -101,6 +101,10 @@ class EditionDiff:
     source: str = ""
     unchanged: tuple[str, ...] = field(default=())
 
+    def lines(self, group: GroupDiff) -> list[str]:
+        """What moved in one of its groups, one French sentence each (topics apart)."""
+        return group_lines(group, self.previous_year)
+
     @property
     def renamed(self) -> tuple[GroupDiff, ...]:
         return tuple(g for g in self.groups if g.renamed)
@@ -146,13 +150,15 @@ class EditionDiff:
         return lines
 
 
-def group_lines(group: GroupDiff) -> list[str]:
+def group_lines(group: GroupDiff, previous_year: int) -> list[str]:
     """What moved in one group, one French sentence each."""
     lines = []
     if group.crpv_count:
-        lines.append(f"Centres impliqués : {group.crpv_count.before} → {group.crpv_count.after}.")
+        before, after = group.crpv_count.before, group.crpv_count.after
+        lines.append(f"Centres impliqués : {after} ({before} en {previous_year}).")
     if group.meetings:
-        lines.append(f"Réunions : {group.meetings.before} → {group.meetings.after}.")
+        before, after = group.meetings.before, group.meetings.after
+        lines.append(f"Réunions dans l’année : {after} ({before} en {previous_year}).")
     if group.leads_added:
         lines.append(f"Rejoint l’animation : {_names(group.leads_added)}.")
     if group.leads_dropped:

@@ -27,6 +27,7 @@ WIDTH = 170.0  # mm: the text block of an A4 page with 20 mm margins
 FONT_SIZE = 2.6  # mm, about 7.4 pt
 LINE = 5.0  # mm between two rows of a chart
 ROLE_LABELS = {"animation": "anime", "co-pilotage": "co-pilote", "membre": "membre"}
+ROLE_HEADERS = {"animation": "Animation", "co-pilotage": "Co-pilotage", "membre": "Membres"}
 DEFAULT_PALETTE = {
     "ink": "#1f2430",
     "muted": "#5b6272",
@@ -228,16 +229,21 @@ def centre_matrix(view: NetworkView, network: Network) -> Figure:
         most = max(counts.values())
         first = [names[s] for s in sigles if counts.get(s) == most]
         alt += f" {_join(first)} {'anime' if len(first) == 1 else 'animent'} le plus de groupes ({most})."
+    # The table has a column per role that some group declares (animation always).
+    shown = [
+        r for r in ("animation", "co-pilotage", "membre") if r == "animation" or r in roles.values()
+    ]
     rows = tuple(
         (
             group,
             *(
                 ", ".join(names[s] for s in sigles if roles.get((group, s)) == role) or "—"
-                for role in ("animation", "co-pilotage", "membre")
+                for role in shown
             ),
         )
         for group in groups
     )
+    headers = (headers[0], *(ROLE_HEADERS[r] for r in shown))
     return Figure("matrice", title, _svg(height, body, alt), alt, headers, rows)
 
 

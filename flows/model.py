@@ -51,6 +51,9 @@ class Programme:
     acronym: str = ""
     subtitle: str = ""
     published: str = ""
+    partners: tuple[str, ...] = ()
+    contact: str = ""
+    licence: str = ""
 
 
 @dataclass(frozen=True)

@@ -273,6 +273,9 @@ def parse_network(workbook: Workbook) -> Parsed:
         labels.get("acronym", Value("", "")).text,
         labels.get("subtitle", Value("", "")).text,
         labels.get("published", Value("", "")).text,
+        split_items(labels.get("partners", Value("", "")).text),
+        labels.get("contact", Value("", "")).text,
+        labels.get("licence", Value("", "")).text,
     )
     return reader.result(Network(programme, sections, tuple(centres), groups, contributions))
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
-from flows import typography
+from flows import figures, typography
 from flows.fields import parse_date
 from flows.model import Contribution, Group, LeadEntry, Network, Outcome
 from flows.settings import TEMPLATES_DIR
@@ -57,6 +57,16 @@ def safe_url(url: str) -> str | None:
     """The address itself when it may become a link, else None."""
     url = (url or "").strip()
     return url if re.match(r"^https?://[^\s<>\"']+$", url, re.IGNORECASE) else None
+
+
+def mail_link(address: str) -> str | None:
+    """`mailto:` and the address when it is one, else None (then printed as text)."""
+    address = (address or "").strip()
+    return (
+        f"mailto:{address}"
+        if re.match(r"^[^@\s<>\"']+@[^@\s<>\"']+\.[^@\s<>\"']+$", address)
+        else None
+    )
 
 
 def french_date(value: dt.date | str) -> str:
@@ -107,6 +117,7 @@ def _environment() -> Any:
         lead_lines=lead_lines,
         french_text=typography.french_text,
         file_size=file_size,
+        mail_link=mail_link,
     )
     return env
 
@@ -218,6 +229,7 @@ def programme_html(
         generated=generated,
         draft=draft,
         changes=changes,
+        figures=figures.figures(view, network),
     )
 
 

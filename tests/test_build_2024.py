@@ -440,3 +440,91 @@ def test_two_clones_on_two_days_give_the_same_bytes(build, tmp_path, monkeypatch
     )
     render.write_view_xlsx(view, network, tmp_path / "vue.xlsx", date)
     assert (tmp_path / "vue.xlsx").read_bytes() == (published / "reseau-2024.xlsx").read_bytes()
+
+
+def _fill(path: Path) -> list[float]:
+    """Per page, how far down the text block its content reaches (0: blank, 1: full).
+
+    Pages are rendered to images with pypdfium2; the page margins, where running headers and page
+    numbers print, are left out.
+    """
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(path)
+    fills = []
+    for index in range(len(document)):
+        page = document[index]
+        image = page.render(scale=0.5, grayscale=True).to_pil().convert("L")
+        width, height = image.size
+        margin = round(height * 22 / 297)  # the 22 mm top and bottom margins
+        body = image.crop((0, margin, width, height - margin))
+        rows = [
+            y for y in range(body.height) if body.crop((0, y, width, y + 1)).getextrema()[0] < 200
+        ]
+        fills.append((rows[-1] + 1) / body.height if rows else 0.0)
+        page.close()
+    document.close()
+    return fills
+
+
+def test_no_page_is_blank_or_mostly_empty(build) -> None:
+    """Every page but the cover and the last is at least a third filled; none is blank."""
+    _, out = build
+    documents = [
+        out / "2024" / "programme-2024.pdf",
+        *(out / "2024" / "contributions").glob("*.pdf"),
+    ]
+    assert len(documents) == 3
+    for path in documents:
+        fills = _fill(path)
+        assert all(fill > 0 for fill in fills), (path.name, fills)
+        inner = fills[1:-1] if path.name.startswith("programme") else fills[:-1]
+        thin = [(n, round(f, 2)) for n, f in enumerate(fills, 1) if f in inner and f < 1 / 3]
+        assert thin == [], (path.name, thin)
+
+
+def test_a_record_continued_on_the_next_page_says_suite(build) -> None:
+    """A page that begins inside a group's record names that record in its running header."""
+    from pypdf import PdfReader
+
+    _, out = build
+    reader = PdfReader(out / "2024" / "programme-2024.pdf")
+    continued = 0
+    for page in reader.pages:
+        text = page.extract_text()
+        header = next(
+            (line for line in text.splitlines() if line.startswith("Programme annuel")), ""
+        )
+        if header.endswith("(suite)"):
+            continued += 1
+            name = re.search(r"« ?(.+?) ?» \(suite\)", header.replace("\u202f", " ")).group(1)
+            assert f"« {name} »" not in text.replace("\u202f", " ").split(header)[-1][:200]
+    assert continued >= 1, "the bundled edition has at least one record across two pages"
+
+
+def test_every_figure_has_alt_text_and_a_data_table(build) -> None:
+    import pikepdf
+
+    _, out = build
+    pdf = pikepdf.open(out / "2024" / "programme-2024.pdf")
+    found: dict[str, list] = {"/Figure": [], "/Table": [], "/Caption": []}
+
+    def walk(element: object) -> None:
+        if isinstance(element, pikepdf.Array):
+            for child in element:
+                walk(child)
+        elif isinstance(element, pikepdf.Dictionary) and "/S" in element:
+            if str(element.S) in found:
+                found[str(element.S)].append(element)
+            if "/K" in element:
+                walk(element.K)
+
+    walk(pdf.Root.StructTreeRoot.K)
+    alts = [str(f.get("/Alt", "")) for f in found["/Figure"]]
+    assert len(alts) == 3 and all(len(a) > 40 for a in alts), alts
+    assert any("132 participations en tout" in a for a in alts)
+    text = flat(pdf_text(out / "2024" / "programme-2024.pdf"))
+    for number in (1, 2, 3):
+        assert f"figure {number}" in text.lower() and f"Données de la figure {number}" in text
+    # The three data tables come on top of the summary table and the group records' tables.
+    assert len(found["/Table"]) >= 12 + 1 + 3

@@ -90,9 +90,9 @@ def test_counts_animation_and_topics_of_a_group() -> None:
     # A full stop added is the same topic; a new subject is a topic added, the old one dropped.
     assert santé.topics_added == ("Un guide des ressources",)
     assert santé.topics_dropped == ("Une publication",)
-    assert group_lines(santé) == [
-        "Centres impliqués : 7 → 8.",
-        "Réunions : 6 → 6 à 8.",
+    assert group_lines(santé, 2023) == [
+        "Centres impliqués : 8 (7 en 2023).",
+        "Réunions dans l’année : 6 à 8 (6 en 2023).",
         "Rejoint l’animation : « Labo Cités ».",
         "Quitte l’animation : « ORIV ».",
     ]
