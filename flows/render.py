@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
-from flows import figures, typography
+from flows import figures, tagging, typography
 from flows.fields import parse_date
 from flows.model import Contribution, Group, LeadEntry, Network, Outcome
 from flows.settings import TEMPLATES_DIR
@@ -189,7 +189,8 @@ def pdf_bytes(html: str) -> bytes:
     date = dt.date.fromisoformat(created.group(1)) if created else dt.date(1970, 1, 1)
     document = HTML(string=html, base_url=str(TEMPLATES_DIR) + "/", url_fetcher=_fetcher())
     with _epoch_for_fonts(source_epoch(date)):
-        return document.write_pdf(pdf_variant="pdf/ua-1")
+        pdf = document.write_pdf(pdf_variant="pdf/ua-1")
+    return tagging.finish(pdf, html)
 
 
 def programme_html(

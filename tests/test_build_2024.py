@@ -382,31 +382,18 @@ def test_only_the_shipped_fonts_are_embedded_and_they_hold_every_printed_charact
         assert not [c for c in printed if ord(c) not in shipped], path.name
 
 
-def test_two_clones_on_two_days_give_the_same_bytes(build, tmp_path, monkeypatch) -> None:
-    """Another clone of the edition, with other file times, rendered two days later: identical files."""
+def _render_stage(folder: Path):
+    """The records of an edition folder, parsed without Prefect, ready for the render functions."""
     import datetime as dt
-    import os
-    import subprocess
-    import time
 
-    from flows import diff, render
+    from flows import diff
     from flows.centres import CentreIndex
     from flows.merge import merge
     from flows.model import Outcome
     from flows.parse import parse_contribution, parse_group, parse_network
     from sources.local import LocalSource
 
-    _, out = build
-    root = Path(__file__).resolve().parent.parent
-    subprocess.run(["git", "clone", "-q", str(root), str(tmp_path / "clone")], check=True)
-    copy = tmp_path / "clone" / "sources" / "editions" / "2024"
-    for path in copy.rglob("*"):
-        os.utime(path, (1_000_000_000, 1_000_000_000))  # September 2001
-    real_time = time.time
-    monkeypatch.setattr(time, "time", lambda: real_time() + 2 * 86400)
-    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
-
-    source = LocalSource(copy)
+    source = LocalSource(folder)
     network = parse_network(source.read_network()).record
     centres = CentreIndex(network.centres)
     outcomes = {}
@@ -420,14 +407,34 @@ def test_two_clones_on_two_days_give_the_same_bytes(build, tmp_path, monkeypatch
         parse_contribution(source.read(r.sheet), r.name, centres).record
         for r in network.contributions
     ]
-    date = dt.date(2024, 3, 1)
-    view = merge(network, outcomes, contributions)
-    published = (out / "2024" / "publie").resolve()
-
     changes = diff.compare(
-        diff.read_facts(diff.previous_folder(2024, copy)),
-        diff.facts_of(network, outcomes, str(copy)),
+        diff.read_facts(diff.previous_folder(network.programme.year, folder)),
+        diff.facts_of(network, outcomes, str(folder)),
     )
+    view = merge(network, outcomes, contributions)
+    return network, outcomes, view, contributions, changes, dt.date(2024, 3, 1)
+
+
+def test_two_clones_on_two_days_give_the_same_bytes(build, tmp_path, monkeypatch) -> None:
+    """Another clone of the edition, with other file times, rendered two days later: identical files."""
+    import os
+    import subprocess
+    import time
+
+    from flows import render
+
+    _, out = build
+    root = Path(__file__).resolve().parent.parent
+    subprocess.run(["git", "clone", "-q", str(root), str(tmp_path / "clone")], check=True)
+    copy = tmp_path / "clone" / "sources" / "editions" / "2024"
+    for path in copy.rglob("*"):
+        os.utime(path, (1_000_000_000, 1_000_000_000))  # September 2001
+    real_time = time.time
+    monkeypatch.setattr(time, "time", lambda: real_time() + 2 * 86400)
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+
+    network, outcomes, view, contributions, changes, date = _render_stage(copy)
+    published = (out / "2024" / "publie").resolve()
     programme = render.pdf_bytes(
         render.programme_html(network, outcomes, view, date, False, changes)
     )
