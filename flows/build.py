@@ -80,9 +80,11 @@ def warm_up() -> threading.Thread:
 
 
 @task(name="lire-classeur", cache_policy=NO_CACHE)
-def read_workbook(source: Source, kind: load.Kind, name: str, sheet: str) -> load.Fetched:
+def read_workbook(
+    source: Source, kind: load.Kind, name: str, sheet: str, reference: str | None = None
+) -> load.Fetched:
     """Read one workbook from the source; a failure is a problem (the Google client retries itself)."""
-    fetched = load.fetch(source, kind, name, sheet)
+    fetched = load.fetch(source, kind, name, sheet, reference)
     progress.advance(name)
     return fetched
 
@@ -152,10 +154,10 @@ def render_documents(
             render.programme_html(network, outcomes, view, data_date, draft, changes),
         )
     ]
-    for contribution, contribution_date in contributions:
+    names = render.document_names([contribution.subject for contribution, _ in contributions])
+    for (contribution, contribution_date), slug in zip(contributions, names, strict=True):
         html = render.contribution_html(network, contribution, contribution_date, draft)
-        name = f"contributions/{render.slugify(contribution.subject)}.pdf"
-        documents.append((name, contribution.subject, html))
+        documents.append((f"contributions/{slug}.pdf", contribution.subject, html))
     described: dict[str, dict[str, object]] = {}
     for name, title, html in documents:
         target = staging / name
@@ -305,6 +307,7 @@ def _build(
             [kind for kind, _ in registrations],
             [r.name for _, r in registrations],
             [r.sheet for _, r in registrations],
+            [r.cell for _, r in registrations],
         ).result()
     progress.stage("Contrôle des classeurs", len(registrations))
     with clock("check"):

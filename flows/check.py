@@ -29,7 +29,8 @@ def check_source(source: Source) -> list[Outcome]:
     registrations = [("group", r) for r in network.groups]
     registrations += [("contribution", r) for r in network.contributions]
     outcomes = [
-        load.check(load.fetch(source, kind, r.name, r.sheet), network) for kind, r in registrations
+        load.check(load.fetch(source, kind, r.name, r.sheet, r.cell), network)
+        for kind, r in registrations
     ]
     groups = check_across(network, {o.sheet: o for o in outcomes if o.kind == "group"})
     return [network_outcome, *(groups.get(o.sheet, o) for o in outcomes)]

@@ -440,7 +440,8 @@ def _short(text: str, limit: int = 80) -> str:
 def _console() -> Console:
     from rich.console import Console
 
-    return Console(highlight=False, soft_wrap=True)
+    # Values from workbooks are printed as written: no `:x:` emoji codes, markup escaped where printed.
+    return Console(highlight=False, soft_wrap=True, emoji=False)
 
 
 def _build(arguments: argparse.Namespace) -> int:

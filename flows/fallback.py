@@ -10,7 +10,8 @@ from pathlib import Path
 from flows import load
 from flows.manifest import fingerprint
 from flows.model import Network, Outcome, Problem
-from sources.snapshot import METADATA, load_workbook, safe_name, save_workbook
+from sources.snapshot import METADATA, load_workbook, recover, safe_name, save_workbook
+from sources.workbook import SourceError
 
 VALID_FOLDER = "donnees-valides"
 
@@ -50,9 +51,21 @@ def _saved_content(saved: Path) -> str | None:
 def fall_back(outcome: Outcome, folder: Path, network: Network) -> Outcome:
     """The outcome, printed from the last valid copy when the current workbook cannot be."""
     saved = folder / safe_name(outcome.sheet)
-    if outcome.record is not None or not saved.is_dir():
+    if outcome.record is not None:
         return outcome
-    workbook, metadata = load_workbook(saved)
+    recover(saved)
+    if not saved.is_dir():
+        return outcome
+    display = load.display_name(outcome.kind, outcome.name)
+    try:
+        workbook, metadata = load_workbook(saved, folder)
+    except SourceError as error:
+        unreadable = Problem(
+            "warning",
+            display,
+            f"la dernière version valide ne peut pas être relue : {error.message}",
+        )
+        return replace(outcome, problems=outcome.problems + (unreadable,))
     replayed = load.check(
         load.Fetched(outcome.kind, outcome.name, outcome.sheet, workbook), network
     )
@@ -63,7 +76,7 @@ def fall_back(outcome: Outcome, folder: Path, network: Network) -> Outcome:
     date = workbook.modified or metadata.get("validated") or ""
     notice = Problem(
         "warning",
-        load.display_name(outcome.kind, outcome.name),
+        display,
         f"la dernière version valide (données du {french_date(date)}) est imprimée à la place",
     )
     return replace(

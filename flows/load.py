@@ -51,16 +51,35 @@ def display_name(kind: Kind, name: str) -> str:
     return f"GT {name}" if kind == "group" else f"Contribution « {name} »"
 
 
-def fetch(source: Source, kind: Kind, name: str, sheet: str) -> Fetched:
-    """Read one workbook from the source; a workbook that cannot be read gives a problem."""
+def fetch(
+    source: Source, kind: Kind, name: str, sheet: str, reference: str | None = None
+) -> Fetched:
+    """Read one workbook from the source; a workbook that cannot be read gives a problem.
+
+    `reference` is the network's cell that names the workbook (`B3` of `Groupes` or `Contributions`):
+    a problem caused by that cell (a name with a control character, too long, leading outside the
+    edition) is reported there.
+    """
+    display = display_name(kind, name)
     try:
         workbook = source.read_network() if kind == "network" else source.read(sheet)
     except SourceError as error:
-        problem = Problem("error", display_name(kind, name), error.message, error.tab)
+        if error.reference and reference and kind != "network":
+            tab = "Groupes" if kind == "group" else "Contributions"
+            problem = Problem("error", display, error.message, tab, reference, sheet)
+        else:
+            problem = Problem("error", display, error.message, error.tab, error.cell)
         return Fetched(kind, name, sheet, None, problem)
     except OSError as error:
         message = f"le classeur n'a pas pu être lu ({error.strerror or type(error).__name__})"
-        return Fetched(kind, name, sheet, None, Problem("error", display_name(kind, name), message))
+        return Fetched(kind, name, sheet, None, Problem("error", display, message))
+    except Exception as error:  # a defect of ours must cost one workbook, never the build
+        logger.exception("reading %s failed", sheet)
+        message = (
+            f"le classeur n'a pas pu être lu (erreur interne {type(error).__name__}) : "
+            "signalez-le à la coordination"
+        )
+        return Fetched(kind, name, sheet, None, Problem("error", display, message))
     return Fetched(kind, name, sheet, workbook)
 
 

@@ -78,6 +78,7 @@ class Registration:
     name: str
     sheet: str
     row: int
+    cell: str | None = None  # the `Feuille` cell, e.g. `B3`
 
 
 @dataclass(frozen=True)

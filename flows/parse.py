@@ -93,13 +93,23 @@ class Reader:
 
     def notices(self) -> None:
         for notice in self.workbook.notices:
-            self.report("warning", notice)
+            severity: Severity = "error" if notice.severity == "error" else "warning"
+            self.report(severity, notice.message, notice.tab, notice.cell)
 
     def tab(self, spec: TabSpec) -> Tab | None:
-        tab = self.workbook.tab(spec.name)
-        if tab is None and spec.required:
-            self.report("error", f"l'onglet « {spec.name} » est absent", tab=spec.name)
-        return tab
+        matching = [t for t in self.workbook.tabs if match_key(t.name) == match_key(spec.name)]
+        if not matching:
+            if spec.required:
+                self.report("error", f"l'onglet « {spec.name} » est absent", tab=spec.name)
+            return None
+        if len(matching) > 1:
+            names = " et ".join(f"« {t.name} »" for t in matching)
+            self.report(
+                "error",
+                f"deux onglets se lisent « {spec.name} » ({names}) : gardez-en un seul",
+                tab=matching[1].name,
+            )
+        return matching[0]
 
     def unknown_tabs(self, specs: tuple[TabSpec, ...]) -> None:
         known = {match_key(s.name) for s in specs} | {match_key("Contrôles")}
@@ -147,6 +157,8 @@ class Reader:
                 continue
             if spec_field.name not in markdown:
                 self._long_cell(tab.name, cell, value)
+            else:
+                self._markdown_cell(tab.name, cell, value)
             values[spec_field.name] = Value(value.strip(), cell)
         self.staged[spec.name] = [Row(0, values)]
         for spec_field in spec.fields:
@@ -202,6 +214,7 @@ class Reader:
             )
         if missing:
             return []
+        self._without_header(tab, header_index)
         rows: list[Row] = []
         for index in range(header_index + 1, len(tab.rows)):
             cells = tab.rows[index]
@@ -211,10 +224,46 @@ class Reader:
                 values[name] = Value(text.strip(), f"{column_letter(col)}{index + 1}")
                 if name not in markdown:
                     self._long_cell(tab.name, values[name].cell, text)
+                else:
+                    self._markdown_cell(tab.name, values[name].cell, text)
             if any(v.text for v in values.values()):
                 rows.append(Row(index + 1, values))
         self.staged[spec.name] = rows
         return rows
+
+    def _without_header(self, tab: Tab, header_index: int) -> None:
+        """Cells of a column without a header are dropped: say so, once per tab, at the first one."""
+        header = tab.rows[header_index]
+        dropped = [
+            (index, col)
+            for index in range(header_index + 1, len(tab.rows))
+            for col, text in enumerate(tab.rows[index])
+            if text.strip() and (col >= len(header) or not header[col].strip())
+        ]
+        if dropped:
+            index, col = dropped[0]
+            self.report(
+                "warning",
+                f"{len(dropped)} cellule(s) dans une colonne sans en-tête (ligne {header_index + 1}) : "
+                "ignorée(s)",
+                tab.name,
+                f"{column_letter(col)}{index + 1}",
+                tab.rows[index][col],
+            )
+
+    def _markdown_cell(self, tab: str, cell: str, text: str) -> None:
+        from flows.render import markdown_lost_lines
+
+        lost = markdown_lost_lines(text)
+        if lost:
+            self.report(
+                "warning",
+                f"Markdown trop imbriqué (listes de plus de 9 niveaux ou citations de plus de 19) : "
+                f"{len(lost)} ligne(s) de la cellule ne peuvent pas être imprimées, dès la ligne {lost[0]}",
+                tab,
+                cell,
+                text.splitlines()[lost[0] - 1],
+            )
 
     def _long_cell(self, tab: str, cell: str, text: str) -> None:
         if len(text) > LONG_CELL:
@@ -258,10 +307,11 @@ def parse_network(workbook: Workbook) -> Parsed:
             )
         )
     groups = tuple(
-        Registration(r.get("name"), r.get("sheet"), r.number) for r in reader.table(contract.GROUPS)
+        Registration(r.get("name"), r.get("sheet"), r.number, r.cell("sheet"))
+        for r in reader.table(contract.GROUPS)
     )
     contributions = tuple(
-        Registration(r.get("subject"), r.get("sheet"), r.number)
+        Registration(r.get("subject"), r.get("sheet"), r.number, r.cell("sheet"))
         for r in reader.table(contract.CONTRIBUTIONS)
     )
     if reader.has_errors() or year is None:

@@ -33,6 +33,26 @@ def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", bare.lower()).strip("-") or "document"
 
 
+SLUG_CHARS = 80  # a document's file name stays far below file systems' 255 bytes
+
+
+def document_names(subjects: list[str]) -> list[str]:
+    """One file name per subject, never two alike: a slug of at most SLUG_CHARS characters; a slug
+    that had to be cut, or that an earlier subject already gives, ends with a hash of its subject."""
+    import hashlib
+
+    names: list[str] = []
+    for subject in subjects:
+        slug = slugify(subject)
+        if len(slug) > SLUG_CHARS or slug in names:
+            digest = hashlib.sha256(subject.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+            slug = f"{slug[:SLUG_CHARS].rstrip('-')}-{digest}"
+        while slug in names:  # two equal subjects
+            slug += "-bis"
+        names.append(slug)
+    return names
+
+
 def sort_key(text: str) -> str:
     """French alphabetical order: accents and case ignored (`Éducation` between `D` and `F`)."""
     bare = unicodedata.normalize("NFKD", text)
@@ -51,6 +71,21 @@ def _markdown() -> Any:
 def markdown(text: str) -> Markup:
     """Markdown of a sheet cell as HTML: raw HTML escaped, images dropped, only http(s)/mailto links."""
     return Markup(_markdown().render(text or ""))
+
+
+def markdown_lost_lines(text: str) -> list[int]:
+    """Lines (1-based) of a Markdown cell that printing would drop: markdown-it stops descending at its
+    `maxNesting` (lists past 9 levels, blockquotes past 19), and a line with text that no printed block
+    covers is lost."""
+    covered: set[int] = set()
+    for token in _markdown().parse(text or ""):
+        if token.map and token.type in ("inline", "fence", "code_block", "html_block"):
+            covered.update(range(*token.map))
+    return [
+        number
+        for number, line in enumerate((text or "").splitlines(), start=1)
+        if number - 1 not in covered and any(c.isalnum() for c in line)
+    ]
 
 
 def safe_url(url: str) -> str | None:

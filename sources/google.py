@@ -20,8 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sources.files import Budget, Overrun
+from sources.local import SAVED_EDITION
 from sources.snapshot import load_workbook, save_workbook
-from sources.workbook import SourceError, Tab, Workbook, match_key
+from sources.workbook import Notice, SourceError, Tab, Workbook, match_key
 
 SHEETS_HOST = "sheets.googleapis.com"
 SHEETS_API = f"https://{SHEETS_HOST}/v4/spreadsheets"
@@ -217,6 +219,8 @@ class GoogleSource:
     def keep_snapshots(self, folder: Path) -> None:
         """Save every pulled workbook under `folder`, an edition folder readable offline."""
         self._snapshots = folder
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / SAVED_EDITION).write_text('{"saved_by": "recueil"}\n', encoding="utf-8")
         if self._network_workbook is not None:
             self._save(
                 NETWORK_SNAPSHOT, _local_network(self._network_workbook), self._network_metadata
@@ -246,7 +250,7 @@ class GoogleSource:
         try:
             drive = http.get_file_drive_metadata(key)
             if saved is not None and (saved / "_recueil.json").is_file():
-                snapshot, metadata = load_workbook(saved)
+                snapshot, metadata = load_workbook(saved, self._snapshots)
                 if metadata.get("modified") == drive.get("modifiedTime"):
                     return snapshot, {}
             grid = http.fetch_sheet_metadata(
@@ -288,8 +292,9 @@ class GoogleSource:
 
 
 def _workbook(grid: dict[str, Any], key: str, modified: str | None) -> Workbook:
-    """The Sheets API's grid data as a workbook of text cells, row numbers kept."""
+    """The Sheets API's grid data as a workbook of text cells, row numbers kept, within the limits."""
     tabs = []
+    budget = Budget()
     for sheet in grid.get("sheets", []):
         rows: list[tuple[str, ...]] = []
         for block in sheet.get("data", []):
@@ -301,10 +306,15 @@ def _workbook(grid: dict[str, Any], key: str, modified: str | None) -> Workbook:
                     str(v.get("formattedValue", "")) for v in row.get("values", [])
                 ]
                 rows.append(tuple(cells))
-        tabs.append(Tab(sheet["properties"]["title"], tuple(rows)))
+        name = sheet["properties"]["title"]
+        try:
+            tabs.append(Tab(name, budget.take(name, rows)))
+        except Overrun as overrun:
+            raise SourceError(key, f"le classeur {overrun.message}", tab=overrun.tab) from None
     title = grid.get("properties", {}).get("title") or key
+    notices = tuple(Notice(*notice) for notice in budget.notices)
     return Workbook(
-        title, f"https://docs.google.com/spreadsheets/d/{key}", tuple(tabs), (), modified
+        title, f"https://docs.google.com/spreadsheets/d/{key}", tuple(tabs), notices, modified
     )
 
 

@@ -38,13 +38,23 @@ class Tab:
 
 
 @dataclass(frozen=True)
+class Notice:
+    """Something the reading noticed in a workbook that its report must say (French)."""
+
+    message: str
+    tab: str | None = None
+    cell: str | None = None
+    severity: str = "warning"
+
+
+@dataclass(frozen=True)
 class Workbook:
     """A workbook as read from any source: tabs of text cells, plus what the reading noticed."""
 
     name: str
     location: str
     tabs: tuple[Tab, ...]
-    notices: tuple[str, ...] = field(default=())
+    notices: tuple[Notice, ...] = field(default=())
     modified: str | None = None
 
     def tab(self, wanted: str) -> Tab | None:
@@ -59,11 +69,22 @@ class Workbook:
 class SourceError(Exception):
     """A workbook could not be read; the message is French and meant for the people who fill it."""
 
-    def __init__(self, workbook: str, message: str, tab: str | None = None) -> None:
+    def __init__(
+        self,
+        workbook: str,
+        message: str,
+        tab: str | None = None,
+        cell: str | None = None,
+        *,
+        reference: bool = False,
+    ) -> None:
         super().__init__(message)
         self.workbook = workbook
         self.tab = tab
+        self.cell = cell
         self.message = message
+        # True when the cause is the `Feuille` cell naming the workbook, not the workbook itself.
+        self.reference = reference
 
 
 class Source(Protocol):

@@ -340,7 +340,7 @@ CASES: tuple[Case, ...] = (
     Case(
         "26",
         "group",
-        (warning(None, None, "points-virgules"),),
+        (warning("Fiche", None, "points-virgules"),),
         True,
         ("Sujet ; point-virgule",),
         write=_semicolons,
@@ -362,7 +362,14 @@ CASES: tuple[Case, ...] = (
         ("Échanges 🎉 entre pairs", "مرحبا بالجميع"),
         write=group(Travaux=travaux("Échanges 🎉 entre pairs", "مرحبا بالجميع")),
     ),
-    Case("31", "group", (error(None, None, "classeur introuvable"),), False, sheet="cas-31-absent"),
+    Case(
+        "31",
+        "group",
+        # The `Feuille` cell is the cause: row 44 of `Groupes` (the 30 cases before, the 12 groups).
+        (error("Groupes", "B44", "classeur introuvable"),),
+        False,
+        sheet="cas-31-absent",
+    ),
     Case(
         "32",
         "group",
@@ -402,7 +409,7 @@ CASES: tuple[Case, ...] = (
     Case(
         "38",
         "group",
-        (error(None, None, "ne désigne pas un classeur de l'édition"),),
+        (error("Groupes", "B51", "ne désigne pas un classeur de l'édition"),),
         False,
         sheet="../secret",
     ),

@@ -8,7 +8,7 @@ from pathlib import Path
 from flows.centres import CentreIndex
 from flows.parse import parse_network
 from sources.local import read_workbook
-from sources.workbook import Tab, Workbook
+from sources.workbook import Notice, Tab, Workbook
 
 EDITION_2024 = Path(__file__).resolve().parent.parent / "sources" / "editions" / "2024"
 # The working groups of the 2024 programme, in the order of its records (taken from the seed by hand).
@@ -33,7 +33,7 @@ def tab(name: str, *rows: tuple[str, ...]) -> Tab:
     return Tab(name, tuple(tuple(row) for row in rows))
 
 
-def workbook(*tabs: Tab, name: str = "classeur", notices: tuple[str, ...] = ()) -> Workbook:
+def workbook(*tabs: Tab, name: str = "classeur", notices: tuple[Notice, ...] = ()) -> Workbook:
     """An in-memory workbook holding `tabs`, with what its reading noticed."""
     return Workbook(name, f"memoire:{name}", tuple(tabs), notices)
 

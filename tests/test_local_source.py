@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import openpyxl
@@ -76,8 +79,9 @@ def test_csv_semicolons_are_read_with_a_notice(tmp_path):
         ("Animation", "Normanvilles, Profession Banlieue"),
     )
     assert len(book.notices) == 1
-    assert "Fiche.csv" in book.notices[0]
-    assert "points-virgules" in book.notices[0]
+    assert "Fiche.csv" in book.notices[0].message
+    assert "points-virgules" in book.notices[0].message
+    assert book.notices[0].tab == "Fiche"
 
 
 def test_csv_semicolons_inside_a_quoted_first_cell_do_not_change_the_separator(tmp_path):
@@ -383,3 +387,97 @@ def test_bundled_transition_xlsx_seed_values():
     fiche = dict(book.tab("Fiche").rows)
     assert fiche["Nombre de réunions"] == "10"
     assert fiche["Animation"] == "IREV et Normanvilles"
+
+
+# ---------------------------------------------------------------- untrusted files
+
+
+def contained_edition(tmp_path: Path) -> Path:
+    edition = tmp_path / "2024"
+    shutil.copytree(EDITION_2024, edition)
+    (tmp_path / "ailleurs.csv").write_text("Sigle,Nom\nCANARI,Hors édition\n", encoding="utf-8")
+    return edition
+
+
+@pytest.mark.parametrize("tab", ["CRPV", "Sections"])
+def test_a_network_tab_linked_from_elsewhere_is_refused(tmp_path, tab):
+    edition = contained_edition(tmp_path)
+    (edition / "reseau" / f"{tab}.csv").unlink()
+    (edition / "reseau" / f"{tab}.csv").symlink_to(tmp_path / "ailleurs.csv")
+    with pytest.raises(SourceError) as raised:
+        LocalSource(edition).read_network()
+    assert raised.value.tab == tab
+    assert f"{tab}.csv est un lien qui mène hors du dossier de l'édition" in raised.value.message
+
+
+def test_a_link_inside_the_edition_is_followed(tmp_path):
+    edition = contained_edition(tmp_path)
+    (edition / "gt-copie").mkdir()
+    for name in ("Fiche.csv", "Travaux.csv"):
+        (edition / "gt-copie" / name).symlink_to(edition / "gt-cosoter" / name)
+    book = LocalSource(edition).read("gt-copie")
+    assert book.tab("Fiche") == read_workbook(edition / "gt-cosoter").tab("Fiche")
+
+
+def test_a_feuille_with_an_explicit_extension_linked_out_is_refused(tmp_path):
+    edition = contained_edition(tmp_path)
+    (edition / "gt-lien.xlsx").symlink_to(EDITION_2024 / "gt-sante.xlsx")
+    with pytest.raises(SourceError, match="hors du dossier"):
+        LocalSource(edition).read("gt-lien.xlsx")
+
+
+def test_a_reader_that_aborts_costs_only_its_workbook(tmp_path, monkeypatch):
+    from sources import spreadsheet
+
+    # The child process that reads .xlsx files, replaced by one that dies as calamine can (SIGABRT).
+    monkeypatch.setattr(spreadsheet, "READER", [sys.executable, "-c", "import os; os.abort()"])
+    with pytest.raises(SourceError, match=r"le lecteur s'est arrêté, code -6"):
+        read_workbook(EDITION_2024 / "gt-sante.xlsx")
+
+
+def test_the_reader_process_survives_a_sheet_declaring_a_million_rows_without_the_checks(tmp_path):
+    """Without the dimension check, calamine would try to allocate 512 GiB: its process is
+    limited, so it fails alone (an error or an abort), quickly, never the caller."""
+    from sources import spreadsheet
+    from tests.hostile import fiche, travaux, xlsx_bytes
+
+    def patch(members):
+        sheet = members["xl/worksheets/sheet1.xml"]
+        members["xl/worksheets/sheet1.xml"] = sheet.replace(
+            b"</sheetData>", b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData>'
+        )
+
+    data = xlsx_bytes({"Fiche": fiche("Bombe"), "Travaux": travaux()}, patch)
+    done = subprocess.run(spreadsheet.READER, input=data, capture_output=True, timeout=60)
+    assert done.returncode != 0 or b'"error"' in done.stdout
+    with pytest.raises(SourceError, match="XFD1048576"):
+        spreadsheet.read(data, "bombe.xlsx", "bombe")
+
+
+def test_a_csv_may_hold_a_cell_longer_than_pythons_default_field_limit(tmp_path):
+    text = "Texte " * 30_000  # 180,000 characters, more than csv's default 131,072
+    folder = tmp_path / "gt-x"
+    write_bytes(folder / "Fiche.csv", f'Modalités de travail,"{text}"\n'.encode())
+    assert read_workbook(folder).tabs[0].rows[0][1] == text
+
+
+def test_an_unbalanced_quote_is_an_error_not_a_swallowed_tab(tmp_path):
+    folder = tmp_path / "gt-x"
+    write_bytes(folder / "Travaux.csv", 'Sujet,Précisions\n"ouvert,x\nsuite,y\n'.encode())
+    with pytest.raises(SourceError, match="guillemet") as raised:
+        read_workbook(folder)
+    assert raised.value.tab == "Travaux"
+
+
+def test_decomposed_and_look_alike_names(tmp_path):
+    import unicodedata
+
+    edition = contained_edition(tmp_path)
+    shutil.copytree(edition / "gt-cosoter", edition / "gt-égalité")
+    found = LocalSource(edition).read(unicodedata.normalize("NFD", "gt-égalité"))
+    assert found.tab("Fiche") is not None
+    with pytest.raises(SourceError) as raised:
+        LocalSource(edition).read("gt-c\u043esoter")  # a Cyrillic « о »
+    assert raised.value.reference
+    assert "gt-c<U+043E>soter" in raised.value.message
+    assert "le plus proche est « gt-cosoter »" in raised.value.message

@@ -7,6 +7,7 @@ import pytest
 from flows.model import Creation, Group, LeadEntry, MeetingCount, Topic
 from flows.parse import parse_group, parse_network
 from sources.local import read_workbook
+from sources.workbook import Notice
 from tests.helpers import EDITION_2024, SEED_GROUPS, centres_2024, tab, workbook
 
 FICHE_ROWS = (
@@ -235,11 +236,13 @@ def test_workbook_notices_become_warnings():
     book = workbook(
         tab("Fiche", *FICHE_ROWS),
         tab("Travaux", *TRAVAUX_ROWS),
-        notices=("séparé par des points-virgules",),
+        notices=(Notice("séparé par des points-virgules", "Fiche"),),
     )
     parsed = parse(book)
     assert parsed.record is not None
-    assert [w.message for w in warnings(parsed)] == ["séparé par des points-virgules"]
+    assert [(w.message, w.tab) for w in warnings(parsed)] == [
+        ("séparé par des points-virgules", "Fiche")
+    ]
 
 
 # ---------------------------------------------------------------- problems in tabs and tables
