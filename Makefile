@@ -7,9 +7,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 YEAR ?= 2024
-LINTED := flows sources tests bench
+LINTED := flows sources tests bench docs
 
-.PHONY: setup build test bench lint format clean clean-output
+.PHONY: setup build test bench lint format clean clean-output images
 
 setup: $(STAMP)
 
@@ -36,6 +36,10 @@ test: lint
 
 bench: $(STAMP)
 	$(BIN)/python -m flows.bench --year $(YEAR)
+
+# The README's pictures of the programme (docs/*.png), drawn again from the bundled edition.
+images: $(STAMP)
+	$(BIN)/python docs/make_images.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check $(LINTED)

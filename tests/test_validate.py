@@ -204,3 +204,27 @@ def test_programme_year_and_publication_date() -> None:
     outcome = load.check(Fetched("network", "Réseau", "reseau", workbook(programme, *others)))
     problems = sorted((p.severity, p.cell, p.found) for p in outcome.problems)
     assert problems == [("error", "B1", "3024"), ("warning", "B4", "bientôt")]
+
+
+def test_programme_partners_contact_and_licence() -> None:
+    from sources.local import read_workbook
+    from tests.helpers import EDITION_2024
+
+    bundled = read_workbook(EDITION_2024 / "reseau")
+    others = tuple(t for t in bundled.tabs if t.name != "Programme")
+    programme = tab(
+        "Programme",
+        ("Année", "2024"),
+        ("Titre", "Programme annuel 2024"),
+        ("Réseau", "RNCRPV"),
+        ("Partenaires", "ANCT\n> Banque des territoires"),
+        ("Contact", "coordination chez rncrpv"),
+        ("Licence", "CC BY 4.0"),
+    )
+    outcome = load.check(Fetched("network", "Réseau", "reseau", workbook(programme, *others)))
+    assert [(p.severity, p.cell, p.message[:33]) for p in outcome.problems] == [
+        ("warning", "B5", "une adresse électronique est atte")
+    ]
+    printed = outcome.record.programme
+    assert printed.partners == ("ANCT", "Banque des territoires")
+    assert (printed.contact, printed.licence) == ("coordination chez rncrpv", "CC BY 4.0")
