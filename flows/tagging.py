@@ -11,7 +11,8 @@ Each step works around a known limit of WeasyPrint's tagger (weasyprint/pdf/tags
 - images and shadings painted outside any tag (the cover's backgrounds) are marked as artifacts;
 - a table of contents is a plain list in a NonStruct (HTML has no TOC element): tagged TOC / TOCI;
 - a link's description (/Contents) is its target (« section-1 »), not its words;
-- the outline is not shown on opening.
+- the outline is not shown on opening;
+- a word hyphenated at a line end reaches a reader cut in two: the hyphen gets a soft hyphen as /ActualText.
 
 The CSS avoids the rest: the contents' leaders are dotted borders and the decorative chevrons
 backgrounds, both drawn as artifacts, and no link holds generated content, so no link is nested.
@@ -45,6 +46,7 @@ def finish(pdf: bytes, html: str) -> bytes:
         _contents_as_toc(top)
         _drop_empty(top)
         _describe_links(document, link_texts(html))
+        _hyphens_for_the_eye_only(document)
         document.Root.PageMode = pikepdf.Name.UseOutlines
         output = io.BytesIO()
         document.save(output, deterministic_id=True)
@@ -300,6 +302,54 @@ def _drop_empty(element: Any) -> None:
         kept.append(kid)
     if len(kept) != len(_kids(element)):
         _set_kids(element, kept)
+
+
+def _hyphen_codes(page: Any) -> dict[str, bytes]:
+    """For each font of a page, the glyph code its ToUnicode maps to U+2010 (the hyphenation mark)."""
+    codes = {}
+    for name, font in page.Resources.get("/Font", {}).items():
+        if "/ToUnicode" not in font:
+            continue
+        found = re.search(rb"<([0-9A-Fa-f]+)>\s*<2010>", font.ToUnicode.read_bytes())
+        if found:
+            codes[str(name)] = bytes.fromhex(found.group(1).decode())
+    return codes
+
+
+def _hyphens_for_the_eye_only(document: Any) -> None:
+    """A line-ending U+2010 (WeasyPrint's hyphenation character) given U+00AD as /ActualText,
+    so that text extraction and screen readers get the word whole."""
+    import pikepdf
+
+    for page in document.pages:
+        codes = _hyphen_codes(page)
+        if not codes:
+            continue
+        operations: list[Any] = []
+        font, changed = None, False
+        for operands, operator in pikepdf.parse_content_stream(page):
+            name = str(operator)
+            if name == "Tf":
+                font = str(operands[0])
+            code = codes.get(font or "")
+            items = list(operands[0]) if name == "TJ" and code else []
+            strings = [i for i, item in enumerate(items) if isinstance(item, pikepdf.String)]
+            last = bytes(items[strings[-1]]) if strings else b""
+            if code and last.endswith(code) and len(last) % len(code) == 0:
+                at = strings[-1]
+                head = [*items[:at], pikepdf.String(last[: -len(code)])]
+                hyphen = [pikepdf.String(code), *items[at + 1 :]]
+                # Read as a soft hyphen, which readers drop, joining the two pieces of the word.
+                soft = pikepdf.Dictionary(ActualText=pikepdf.String("\u00ad"))
+                operations.append(([pikepdf.Array(head)], operator))
+                operations.append(([pikepdf.Name.Span, soft], pikepdf.Operator("BDC")))
+                operations.append(([pikepdf.Array(hyphen)], operator))
+                operations.append(([], pikepdf.Operator("EMC")))
+                changed = True
+                continue
+            operations.append((operands, operator))
+        if changed:
+            page.Contents = document.make_stream(pikepdf.unparse_content_stream(operations))
 
 
 class _Links(HTMLParser):

@@ -102,11 +102,12 @@ def _outline(pdf) -> list[tuple[int, str]]:
     return entries
 
 
-def test_one_bookmark_per_section_and_group_none_repeated(documents) -> None:
+@pytest.mark.parametrize("name", ["programme", "programme-brouillon"])
+def test_one_bookmark_per_section_and_group_none_repeated(documents, name: str) -> None:
     from tests.helpers import network_2024
 
     network = network_2024()
-    with pikepdf.open(documents["programme"]) as pdf:
+    with pikepdf.open(documents[name]) as pdf:
         titles = [title for _, title in _outline(pdf)]
     assert [t for t, n in Counter(titles).items() if n > 1] == []
     for section in network.sections:
@@ -116,8 +117,9 @@ def test_one_bookmark_per_section_and_group_none_repeated(documents) -> None:
     assert "Contenus/sujets des travaux" not in titles
 
 
-def test_contents_are_a_toc_of_links_described_by_their_words(documents) -> None:
-    with pikepdf.open(documents["programme"]) as pdf:
+@pytest.mark.parametrize("name", ["programme", "programme-brouillon"])
+def test_contents_are_a_toc_of_links_described_by_their_words(documents, name: str) -> None:
+    with pikepdf.open(documents[name]) as pdf:
         roles = _roles(pdf)
         assert roles["/TOC"] >= 1 and roles["/TOCI"] >= 12 + 5
         for element in _tree(pdf):
@@ -132,7 +134,7 @@ def test_contents_are_a_toc_of_links_described_by_their_words(documents) -> None
         ]
     assert descriptions and not [d for d in descriptions if ANCHOR_ID.match(d)]
     assert "Groupe de travail «\u202fSanté\u202f»" in descriptions
-    contents_page = pdf_text(documents["programme"]).split("\f")[1]
+    contents_page = pdf_text(documents[name]).split("\f")[1]
     assert "...." not in contents_page and "…" not in contents_page  # leaders are not text
 
 
@@ -150,8 +152,9 @@ def test_header_cells_have_a_scope_and_data_cells_true_headers(documents) -> Non
                     assert headers and set(headers) <= ids
 
 
-def test_one_structure_element_per_group_record_and_nested_lists(documents) -> None:
-    with pikepdf.open(documents["programme"]) as pdf:
+@pytest.mark.parametrize("name", ["programme", "programme-brouillon"])
+def test_one_structure_element_per_group_record_and_nested_lists(documents, name: str) -> None:
+    with pikepdf.open(documents[name]) as pdf:
         assert _roles(pdf)["/Art"] == 12
         for element in _tree(pdf):
             if str(element.get("/S")) == "/L":
@@ -178,7 +181,8 @@ def test_headings_reach_content(documents) -> None:
                     assert marks(element)
 
 
-def test_margins_and_decorations_are_artifacts(documents) -> None:
+@pytest.mark.parametrize("name", ["programme", "programme-brouillon"])
+def test_margins_and_decorations_are_artifacts(documents, name: str) -> None:
     for path in documents.values():
         with pikepdf.open(path) as pdf:
             reachable = {e.objgen for e in _tree(pdf)}
@@ -197,5 +201,64 @@ def test_margins_and_decorations_are_artifacts(documents) -> None:
                     if str(operator) == "BDC" and operands[0] == pikepdf.Name.Artifact
                 )
             assert pagination >= 2 * (len(pdf.pages) - 1)  # title or chapter, and page number
-    text = pdf_text(documents["programme"])
+    text = pdf_text(documents[name])
     assert not re.search(r"(^|\n)\s*(\d+\s*)?>", text)  # the chevrons are backgrounds
+
+
+@pytest.mark.parametrize("name", ["programme", "programme-brouillon"])
+def test_hyphenation_marks_read_as_soft_hyphens(documents, name: str) -> None:
+    """Every line-ending U+2010 glyph sits in a span whose /ActualText is U+00AD."""
+    from flows.tagging import _hyphen_codes
+
+    wrapped = 0
+    with pikepdf.open(documents[name]) as pdf:
+        for page in pdf.pages:
+            codes = _hyphen_codes(page)
+            font, actual = None, []
+            for operands, operator in pikepdf.parse_content_stream(page):
+                name = str(operator)
+                if name == "Tf":
+                    font = str(operands[0])
+                elif name == "BDC":
+                    actual.append(
+                        str(operands[1].get("/ActualText", "")) if len(operands) > 1 else ""
+                    )
+                elif name == "BMC":
+                    actual.append("")
+                elif name == "EMC":
+                    actual.pop()
+                elif name == "TJ" and font in codes:
+                    strings = [bytes(s) for s in operands[0] if isinstance(s, pikepdf.String)]
+                    if strings and strings[-1].endswith(codes[font]):
+                        assert actual and actual[-1] == "\u00ad"
+                        wrapped += 1
+    assert wrapped > 5  # the programme's body text is hyphenated
+
+
+def test_drafts_say_so_in_full_on_every_page(documents) -> None:
+    for name, path in documents.items():
+        pages = [" ".join(p.split()) for p in pdf_text(path).split("\f")]
+        marked = [p for p in pages if "Document provisoire" in p]
+        assert len(marked) == (len(pages) if name.endswith("-brouillon") else 0), name
+
+
+def test_running_title_and_network_print_on_every_page_but_the_cover(documents) -> None:
+    for name, path in documents.items():
+        title = (
+            "Programme annuel 2024"
+            if name.startswith("programme")
+            else "Contribution annuelle 2024"
+        )
+        pages = [" ".join(p.split()) for p in pdf_text(path).split("\f")]
+        assert len(pages) > 1
+        for page in pages[1:]:
+            assert title in page and "RNCRPV" in page, (name, page[:80])
+
+
+def test_bundled_contributions_open_with_their_notice(documents) -> None:
+    for name, path in documents.items():
+        if not name.startswith("programme"):
+            first = pdf_text(path).split("\f")[0].lstrip()
+            assert first.startswith("Exemple illustratif\u00a0: ces pratiques ne décrivent pas"), (
+                name
+            )
