@@ -39,14 +39,14 @@ def finish(pdf: bytes, html: str) -> bytes:
     with pikepdf.open(io.BytesIO(pdf)) as document:
         root = document.Root.StructTreeRoot
         top = root.K[0] if isinstance(root.K, pikepdf.Array) else root.K
-        _margins_as_artifacts(document, root)
+        orphans = _orphans(root)
         _join_across_pages(top)
         _nest_sublists(top)
         _scope_headers(top)
         _contents_as_toc(top)
         _drop_empty(top)
         _describe_links(document, link_texts(html))
-        _hyphens_for_the_eye_only(document)
+        _rewrite_content(document, orphans)
         document.Root.PageMode = pikepdf.Name.UseOutlines
         output = io.BytesIO()
         document.save(output, deterministic_id=True)
@@ -81,8 +81,9 @@ def _walk(element: Any):
         yield from _walk(kid)
 
 
-def _margins_as_artifacts(document: Any, root: Any) -> None:
-    """Marked content whose structure element is not in the tree becomes a pagination artifact."""
+def _orphans(root: Any) -> dict[int, set[int]]:
+    """By page, the marked-content ids whose structure element is not in the tree (margin boxes);
+    their entries leave the parent tree."""
     import pikepdf
 
     reachable = {
@@ -98,37 +99,7 @@ def _margins_as_artifacts(document: Any, root: Any) -> None:
             if isinstance(entry, pikepdf.Dictionary) and entry.objgen not in reachable:
                 orphans.setdefault(page, set()).add(mcid)
                 entries[mcid] = None
-    for page_index, page in enumerate(document.pages):
-        mcids = orphans.get(page_index, set())
-        operations: list[Any] = []
-        depth, changed = 0, False
-        for operands, operator in pikepdf.parse_content_stream(page):
-            name = str(operator)
-            if name == "BDC" and len(operands) == 2:
-                properties = operands[1]
-                if (
-                    isinstance(properties, pikepdf.Dictionary)
-                    and int(properties.get("/MCID", -1)) in mcids
-                ):
-                    operands = [
-                        pikepdf.Name.Artifact,
-                        pikepdf.Dictionary(Type=pikepdf.Name.Pagination),
-                    ]
-                    changed = True
-            if name in ("BDC", "BMC"):
-                depth += 1
-            elif name == "EMC":
-                depth -= 1
-            elif depth == 0 and name in ("Do", "sh"):
-                # Images and shadings painted outside any tag are backgrounds (the cover's).
-                operations.append(([pikepdf.Name.Artifact], pikepdf.Operator("BMC")))
-                operations.append((operands, operator))
-                operations.append(([], pikepdf.Operator("EMC")))
-                changed = True
-                continue
-            operations.append((operands, operator))
-        if changed:
-            page.Contents = document.make_stream(pikepdf.unparse_content_stream(operations))
+    return orphans
 
 
 def _join_across_pages(top: Any) -> None:
@@ -316,40 +287,68 @@ def _hyphen_codes(page: Any) -> dict[str, bytes]:
     return codes
 
 
-def _hyphens_for_the_eye_only(document: Any) -> None:
-    """A line-ending U+2010 (WeasyPrint's hyphenation character) given U+00AD as /ActualText,
-    so that text extraction and screen readers get the word whole."""
+def _rewrite_content(document: Any, orphans: dict[int, set[int]]) -> None:
+    """One pass over each page's content: margin boxes and untagged paintings become artifacts, and a
+    line-ending U+2010 (WeasyPrint's hyphenation character) gets U+00AD as /ActualText, so that text
+    extraction and screen readers get the word whole."""
     import pikepdf
 
-    for page in document.pages:
-        codes = _hyphen_codes(page)
-        if not codes:
-            continue
+    pagination = [pikepdf.Name.Artifact, pikepdf.Dictionary(Type=pikepdf.Name.Pagination)]
+    # Read as a soft hyphen, which readers drop, joining the two pieces of the word.
+    soft = [pikepdf.Name.Span, pikepdf.Dictionary(ActualText=pikepdf.String("\u00ad"))]
+    for index, page in enumerate(document.pages):
+        mcids, codes = orphans.get(index, set()), _hyphen_codes(page)
         operations: list[Any] = []
-        font, changed = None, False
+        font, depth = None, 0
         for operands, operator in pikepdf.parse_content_stream(page):
             name = str(operator)
-            if name == "Tf":
+            if name == "BDC":
+                depth += 1
+                properties = operands[1] if len(operands) == 2 else None
+                if isinstance(properties, pikepdf.Dictionary) and properties.get("/MCID") in mcids:
+                    operands = pagination
+            elif name == "BMC":
+                depth += 1
+            elif name == "EMC":
+                depth -= 1
+            elif name == "Tf":
                 font = str(operands[0])
-            code = codes.get(font or "")
-            items = list(operands[0]) if name == "TJ" and code else []
-            strings = [i for i, item in enumerate(items) if isinstance(item, pikepdf.String)]
-            last = bytes(items[strings[-1]]) if strings else b""
-            if code and last.endswith(code) and len(last) % len(code) == 0:
-                at = strings[-1]
-                head = [*items[:at], pikepdf.String(last[: -len(code)])]
-                hyphen = [pikepdf.String(code), *items[at + 1 :]]
-                # Read as a soft hyphen, which readers drop, joining the two pieces of the word.
-                soft = pikepdf.Dictionary(ActualText=pikepdf.String("\u00ad"))
-                operations.append(([pikepdf.Array(head)], operator))
-                operations.append(([pikepdf.Name.Span, soft], pikepdf.Operator("BDC")))
-                operations.append(([pikepdf.Array(hyphen)], operator))
-                operations.append(([], pikepdf.Operator("EMC")))
-                changed = True
+            elif depth == 0 and name in ("Do", "sh"):
+                # Images and shadings painted outside any tag are backgrounds (the cover's).
+                operations += [
+                    ([pikepdf.Name.Artifact], pikepdf.Operator("BMC")),
+                    (operands, operator),
+                    ([], pikepdf.Operator("EMC")),
+                ]
                 continue
+            elif name == "TJ" and font in codes:
+                split = _split_hyphen(list(operands[0]), codes[font])
+                if split:
+                    head, hyphen = split
+                    operations += [
+                        ([pikepdf.Array(head)], operator),
+                        (soft, pikepdf.Operator("BDC")),
+                        ([pikepdf.Array(hyphen)], operator),
+                        ([], pikepdf.Operator("EMC")),
+                    ]
+                    continue
             operations.append((operands, operator))
-        if changed:
-            page.Contents = document.make_stream(pikepdf.unparse_content_stream(operations))
+        page.Contents = document.make_stream(pikepdf.unparse_content_stream(operations))
+
+
+def _split_hyphen(items: list[Any], code: bytes) -> tuple[list[Any], list[Any]] | None:
+    """A TJ array ending with the hyphen glyph, cut into what comes before it and the hyphen."""
+    import pikepdf
+
+    strings = [i for i, item in enumerate(items) if isinstance(item, pikepdf.String)]
+    last = bytes(items[strings[-1]]) if strings else b""
+    if not (last.endswith(code) and len(last) % len(code) == 0):
+        return None
+    at = strings[-1]
+    return [*items[:at], pikepdf.String(last[: -len(code)])], [
+        pikepdf.String(code),
+        *items[at + 1 :],
+    ]
 
 
 class _Links(HTMLParser):
