@@ -334,7 +334,8 @@ def _build(
     if report.strict and report.draft:
         return
 
-    changes = _changes(report, source, network, groups, previous)
+    facts = diff.facts_of(network, groups, report.source)
+    changes = _changes(report, source, network, facts, previous, out_dir)
     edition = out_dir / str(network.programme.year)
     # Each document is dated by the data it prints, so that unchanged data give an unchanged document.
     data_date = manifest.data_date([report.outcomes[0], *groups.values()])
@@ -373,7 +374,11 @@ def _build(
         else:
             checks.write_reports(_checks_data(report), staging)
             record = manifest.describe(report, [fetched_network, *fetched], inputs)
-            record |= {"data_date": data_date.isoformat(), "documents": documents}
+            record |= {
+                "data_date": data_date.isoformat(),
+                "documents": documents,
+                "facts": diff.as_json(facts),  # what next year's « Évolutions » compares with
+            }
             target = publish.publish(staging, edition, record)
             placed = sorted(p for p in target.rglob("*") if p.is_file())
             _publication_artifact(report, target)
@@ -385,12 +390,13 @@ def _changes(
     report: BuildReport,
     source: Source,
     network: Network,
-    groups: dict[str, Outcome],
+    facts: diff.EditionFacts,
     previous: Path | None,
+    out_dir: Path,
 ) -> diff.EditionDiff | None:
-    """What changed since the earlier edition: the one named, else the bundled year before."""
+    """What changed since the earlier edition: the one named, else the year before's."""
     current = source.folder if isinstance(source, LocalSource) else None
-    folder = previous or diff.previous_folder(network.programme.year, current)
+    folder = previous or diff.previous_folder(network.programme.year, current, out_dir)
     if folder is None:
         return None
     try:
@@ -399,7 +405,7 @@ def _changes(
         report.previous_error = str(error)
         return None
     report.previous = f"{before.year} ({folder})"
-    return diff.compare(before, diff.facts_of(network, groups, report.source))
+    return diff.compare(before, facts)
 
 
 def _checks_data(report: BuildReport) -> dict:

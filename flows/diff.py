@@ -9,6 +9,7 @@ meetings, animation and topics. The same diff feeds `recueil diff` and the progr
 from __future__ import annotations
 
 import difflib
+import json
 import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -206,7 +207,8 @@ class EditionNotFound(Exception):
 
 
 def resolve(reference: str | Path) -> Path:
-    """An edition folder from a year of the bundled editions or a folder holding a network workbook."""
+    """An edition folder from a year of the bundled editions, a folder holding a network workbook, or
+    a published edition (`output/<année>/`, one of its `archive/<horodatage>/`: its manifest's facts)."""
     text = str(reference)
     if re.fullmatch(r"\d{4}", text) and not Path(text).is_dir():
         folder = EDITIONS_DIR / text
@@ -216,13 +218,47 @@ def resolve(reference: str | Path) -> Path:
     folder = Path(text)
     if not folder.is_dir():
         raise EditionNotFound(f"dossier d'édition introuvable : {folder}")
-    if not any(folder.glob(f"{NETWORK_NAME}*")):
-        raise EditionNotFound(f"{folder} ne contient pas de classeur réseau ({NETWORK_NAME})")
+    if not _has_network(folder) and _published_facts(folder) is None:
+        raise EditionNotFound(
+            f"{folder} ne contient ni classeur réseau ({NETWORK_NAME}) ni édition publiée par recueil"
+        )
     return folder
 
 
+def _has_network(folder: Path) -> bool:
+    """A network workbook in the folder (a published `reseau-<année>.xlsx` view is not one)."""
+    return any((folder / f"{NETWORK_NAME}{suffix}").exists() for suffix in ("", ".xlsx", ".ods"))
+
+
+def as_json(facts: EditionFacts) -> dict:
+    """The facts as the manifest of a publication keeps them (without the source's path)."""
+    return {**asdict(facts), "source": ""}
+
+
+def _published_facts(folder: Path) -> EditionFacts | None:
+    """The facts kept in the manifest of a publication: its archive folder or its edition folder."""
+    for manifest in (folder / "manifest.json", folder / "publie" / "manifest.json"):
+        if manifest.is_file():
+            try:
+                data = json.loads(manifest.read_text(encoding="utf-8")).get("facts")
+            except (OSError, ValueError):
+                return None
+            if not isinstance(data, dict):
+                return None
+            groups = tuple(
+                GroupFacts(**{**g, "leads": tuple(g["leads"]), "topics": tuple(g["topics"])})
+                for g in data["groups"]
+            )
+            return EditionFacts(data["year"], data["centres"], groups, str(folder))
+    return None
+
+
 def read_facts(folder: Path) -> EditionFacts:
-    """The facts of an edition folder, parsed without the suites; unreadable groups are left out."""
+    """The facts of an edition: kept by its publication, or parsed from its workbooks without the
+    suites (they passed them when published); unreadable groups are left out."""
+    published = _published_facts(folder)
+    if published is not None and not _has_network(folder):
+        return published
     source = LocalSource(folder)
     try:
         parsed = parse_network(source.read_network())
@@ -244,12 +280,18 @@ def read_facts(folder: Path) -> EditionFacts:
     return EditionFacts(network.programme.year, len(network.centres), tuple(found), str(folder))
 
 
-def previous_folder(year: int, current: Path | None = None) -> Path | None:
-    """The bundled edition of the year before, unless it is the edition being built."""
-    folder = EDITIONS_DIR / str(year - 1)
-    if not folder.is_dir() or (current is not None and folder.resolve() == current.resolve()):
-        return None
-    return folder
+def previous_folder(year: int, current: Path | None = None, out: Path | None = None) -> Path | None:
+    """The edition of the year before: the bundled one, else the one published in `out`, else the
+    Google workbooks snapshotted there; never the edition being built."""
+    candidates = [EDITIONS_DIR / str(year - 1)]
+    if out is not None:
+        candidates += [out / str(year - 1), out / str(year - 1) / "snapshots"]
+    for folder in candidates:
+        if current is not None and folder.resolve() == current.resolve():
+            continue
+        if folder.is_dir() and (_has_network(folder) or _published_facts(folder) is not None):
+            return folder
+    return None
 
 
 def compare(before: EditionFacts, after: EditionFacts) -> EditionDiff:

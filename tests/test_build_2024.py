@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -135,6 +136,19 @@ def test_the_index_lists_documents_by_title_with_pages_and_size(build) -> None:
     assert "à partir des données du" in index
     for record in ("controles.json", "manifest.json"):
         assert f'href="2024/{record}"' not in index, record
+
+
+def test_the_published_manifest_keeps_the_facts_for_next_years_evolutions(
+    build, capfd: pytest.CaptureFixture[str]
+) -> None:
+    from flows.cli import main
+
+    report, out = build
+    assert report.previous.startswith("2023 (")  # the bundled year before, found unasked
+    assert main(["diff", str(out / "2024"), "2024", "--json"]) == 0
+    data = json.loads(capfd.readouterr().out)
+    assert (data["added"], data["removed"], data["groups"]) == ([], [], [])
+    assert len(data["unchanged"]) == 12
 
 
 def test_every_word_of_the_seed_is_printed(programme: str, seed: str) -> None:

@@ -13,8 +13,10 @@ from flows.diff import (
     EditionFacts,
     EditionNotFound,
     GroupFacts,
+    as_json,
     compare,
     group_lines,
+    previous_folder,
     read_facts,
     resolve,
 )
@@ -144,7 +146,7 @@ def test_2023_to_2024_of_the_bundled_editions() -> None:
 def test_an_edition_that_is_not_one_is_refused(tmp_path: Path) -> None:
     with pytest.raises(EditionNotFound, match="aucune édition 1999"):
         resolve("1999")
-    with pytest.raises(EditionNotFound, match="ne contient pas de classeur réseau"):
+    with pytest.raises(EditionNotFound, match="ne contient ni classeur réseau"):
         resolve(tmp_path)
 
 
@@ -173,3 +175,27 @@ def test_recueil_diff_json_with_a_folder(tmp_path: Path, capfd: pytest.CaptureFi
 def test_recueil_diff_of_a_missing_edition_exits_2(capfd: pytest.CaptureFixture[str]) -> None:
     assert main(["diff", "1999", "2024"]) == 2
     assert "aucune édition 1999" in capfd.readouterr().out
+
+
+def test_a_published_edition_keeps_its_facts_for_next_year(tmp_path: Path) -> None:
+    """An archived or published edition holds no workbooks: its manifest keeps what to compare."""
+    facts = read_facts(resolve("2023"))
+    published = tmp_path / "out" / "2023" / "publie"
+    published.mkdir(parents=True)
+    (published / "manifest.json").write_text(
+        json.dumps({"facts": as_json(facts)}), encoding="utf-8"
+    )
+    edition = tmp_path / "out" / "2023"
+    assert resolve(edition) == edition
+    kept = read_facts(edition)
+    assert kept.groups == facts.groups and (kept.year, kept.centres) == (2023, 20)
+    assert compare(kept, read_facts(resolve("2024"))).added == (
+        "Valeurs de la République et laïcité",
+    )
+    # The year before is the bundled edition when there is one, else the one published in `out`.
+    assert previous_folder(2024, out=tmp_path / "out") == EDITIONS / "2023"
+    assert previous_folder(2024, EDITIONS / "2023") is None
+    (tmp_path / "out" / "2030").mkdir()
+    shutil.copytree(published, tmp_path / "out" / "2030" / "publie")
+    assert previous_folder(2031, out=tmp_path / "out") == tmp_path / "out" / "2030"
+    assert previous_folder(2032, out=tmp_path / "out") is None
