@@ -549,3 +549,15 @@ def test_every_figure_has_alt_text_and_a_data_table(build) -> None:
         assert f"figure {number}" in text.lower() and f"Données de la figure {number}" in text
     # The three data tables come on top of the summary table and the group records' tables.
     assert len(found["/Table"]) >= 12 + 1 + 3
+
+
+def test_the_group_list_and_the_first_record_share_a_page(build) -> None:
+    """No forced break between the list of groups and the records: they share a page when they fit."""
+    from pypdf import PdfReader
+
+    _, out = build
+    pages = [flat(p.extract_text()) for p in PdfReader(out / "2024" / "programme-2024.pdf").pages]
+    listing = next(n for n, text in enumerate(pages) if "12 groupes de travail :" in text)
+    assert "Groupe de travail « Contractualisation » Nombre de CRPV" in pages[listing].replace(
+        "\u202f", " "
+    )
