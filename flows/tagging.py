@@ -300,13 +300,16 @@ def _rewrite_content(document: Any, orphans: dict[int, set[int]]) -> None:
         mcids, codes = orphans.get(index, set()), _hyphen_codes(page)
         operations: list[Any] = []
         font, depth = None, 0
-        for operands, operator in pikepdf.parse_content_stream(page):
+        # Unchanged instructions are kept as parsed: unparsing those is many times faster.
+        for instruction in pikepdf.parse_content_stream(page):
+            operands, operator = instruction.operands, instruction.operator
             name = str(operator)
             if name == "BDC":
                 depth += 1
                 properties = operands[1] if len(operands) == 2 else None
                 if isinstance(properties, pikepdf.Dictionary) and properties.get("/MCID") in mcids:
-                    operands = pagination
+                    operations.append(pikepdf.ContentStreamInstruction(pagination, operator))
+                    continue
             elif name == "BMC":
                 depth += 1
             elif name == "EMC":
@@ -332,7 +335,7 @@ def _rewrite_content(document: Any, orphans: dict[int, set[int]]) -> None:
                         ([], pikepdf.Operator("EMC")),
                     ]
                     continue
-            operations.append((operands, operator))
+            operations.append(instruction)
         page.Contents = document.make_stream(pikepdf.unparse_content_stream(operations))
 
 
