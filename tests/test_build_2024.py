@@ -371,6 +371,10 @@ def test_french_typography_in_the_text_read_back(build) -> None:
         assert not re.search(r"[^\W\d_]'[^\W\d_]", text), path.name
         assert "\u202f" in text and "\u00a0" in text, path.name
         assert not [n for n in names if _hyphenation_inside(text, n)], path.name
+        # Never fewer than three letters either side of a hyphenation break.
+        assert not re.findall(
+            r"(?<![^\W\d_])[^\W\d_]{1,2}‐\s*\n|‐\s*\n[^\W\d_]{1,2}(?![^\W\d_])", text
+        )
 
 
 def test_only_the_shipped_fonts_are_embedded_and_they_hold_every_printed_character(build) -> None:
