@@ -353,6 +353,7 @@ def _build(
         manifest.templates_digest(),
         manifest.package_versions(),
     )
+    publish.recover(edition)  # what a build stopped mid-publication left, completed first
     published = publish.published_manifest(edition)
     if not report.draft and published and published.get("inputs") == inputs:
         report.unchanged = published.get("published", "")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import logging
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -206,7 +208,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _network_reference(arguments: argparse.Namespace) -> str | None:
-    import os
 
     return arguments.google or os.environ.get("RECUEIL_GOOGLE_NETWORK") or None
 
@@ -445,7 +446,7 @@ def _console() -> Console:
 
 
 def _build(arguments: argparse.Namespace) -> int:
-    from flows.settings import default_source
+    from flows.settings import OUTPUT_DIR, configure_prefect, default_source
 
     console = _console()
     source = arguments.source or default_source(arguments.year or 2024)
@@ -469,11 +470,110 @@ def _build(arguments: argparse.Namespace) -> int:
     if arguments.previous and not arguments.previous.is_dir():
         console.print(f"[red]Édition précédente introuvable :[/] {arguments.previous}")
         return USAGE_ERROR
+    out = arguments.out or OUTPUT_DIR
+    configure_prefect()
+    for folder, what in (
+        (out, "le dossier de sortie"),
+        (Path(os.environ["PREFECT_HOME"]), "PREFECT_HOME"),
+    ):
+        fault = _unwritable(folder, what)
+        if fault:
+            console.print(f"[red]{_escape(fault)}[/]")
+            return USAGE_ERROR
     if not _prefect_reachable(console):
         return USAGE_ERROR
+    try:
+        report = _run_build(console, arguments, source)
+    except OSError as error:  # the output or the environment, not a workbook
+        console.print(f"[red]{_escape(_output_fault(error, out))}[/]")
+        return USAGE_ERROR
+    except Exception as error:  # a defect of ours, or Prefect failing: one line, details in a file
+        details = _keep_traceback()
+        console.print(
+            f"[red]La construction s'est arrêtée ({_escape(type(error).__name__)}) :[/] "
+            f"l'édition publiée reste entière ; détails dans {_escape(str(details))}."
+        )
+        return USAGE_ERROR
+    _summary(console, report)
+    return report.exit_code
+
+
+# The longest name an archived document may add below the output folder (archive/<stamp>/contributions/…).
+_LONGEST_INSIDE = 200
+
+
+def _unwritable(folder: Path, what: str) -> str | None:
+    """Why recueil could not write into `folder`, said in one French line; None when it can."""
+    import tempfile
+
+    what = what[0].upper() + what[1:]
+    if len(os.fsencode(folder.absolute())) + _LONGEST_INSIDE > os.pathconf("/", "PC_PATH_MAX"):
+        return f"{what} a un chemin trop long ({len(str(folder.absolute()))} caractères) : {folder}"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle, probe = tempfile.mkstemp(prefix=".recueil-essai-", dir=folder)
+        os.close(handle)
+        os.unlink(probe)
+    except OSError as error:
+        return f"{what} {folder} n'est pas utilisable : {_reason(error)}"
+    return None
+
+
+def _reason(error: OSError) -> str:
+    import errno
+
+    reasons = {
+        errno.EROFS: "système de fichiers en lecture seule",
+        errno.EACCES: "écriture interdite",
+        errno.EPERM: "écriture interdite",
+        errno.ENOSPC: "disque plein",
+        errno.EDQUOT: "quota de disque atteint",
+        errno.ENAMETOOLONG: "chemin trop long",
+        errno.ENOTDIR: "un fichier est à la place d'un dossier",
+        errno.EEXIST: "un fichier est à la place d'un dossier",
+        errno.ENOENT: "dossier impossible à créer",
+    }
+    return reasons.get(error.errno or 0, error.strerror or type(error).__name__)
+
+
+def _output_fault(error: OSError, out: Path) -> str:
+    where = f" ({error.filename})" if error.filename else ""
+    return (
+        f"Écriture impossible dans {out} : {_reason(error)}{where}. "
+        "L'édition publiée reste entière ; la construction suivante reprendra."
+    )
+
+
+def _keep_traceback() -> Path:
+    import tempfile
+    import traceback
+
+    handle, path = tempfile.mkstemp(prefix="recueil-erreur-", suffix=".txt")
+    with os.fdopen(handle, "w", encoding="utf-8") as file:
+        traceback.print_exc(file=file)
+    return Path(path)
+
+
+class _PrefectFailures(logging.Filter):
+    """Prefect prints a failed run's traceback on the terminal; the command says it in one French
+    line instead (the Prefect UI still has the run's logs)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.name.startswith("prefect") and record.levelno >= logging.ERROR)
+
+
+def _quiet_prefect_failures() -> None:
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, _PrefectFailures) for f in handler.filters):
+            handler.addFilter(_PrefectFailures())
+
+
+def _run_build(console: Console, arguments: argparse.Namespace, source: Path) -> BuildReport:
     with _Progress(console) as listener:
         from flows import progress
         from flows.build import build_edition, warm_up
+
+        _quiet_prefect_failures()
 
         warm_up()
         progress.listen(listener)
@@ -491,13 +591,11 @@ def _build(arguments: argparse.Namespace) -> int:
             )
         finally:
             progress.listen(None)
-    _summary(console, report)
-    return report.exit_code
+    return report
 
 
 def _prefect_reachable(console: Console) -> bool:
     """A Prefect API named by PREFECT_API_URL must answer; without one, a temporary one is started."""
-    import os
     import urllib.request
 
     from flows.settings import load_dotenv
@@ -507,14 +605,20 @@ def _prefect_reachable(console: Console) -> bool:
     if not api:
         return True
     try:
-        with urllib.request.urlopen(f"{api.rstrip('/')}/health", timeout=5):  # noqa: S310
-            return True
-    except OSError:
+        with urllib.request.urlopen(f"{api.rstrip('/')}/health", timeout=5) as answer:  # noqa: S310
+            healthy = answer.read(64).strip() == b"true"  # what Prefect's /health answers
+    except (OSError, ValueError):  # no answer, or not an address
         console.print(
             f"[red]Le serveur Prefect {_escape(api)} ne répond pas :[/] démarrez-le "
             "(prefect server start) ou retirez PREFECT_API_URL pour utiliser un serveur temporaire."
         )
         return False
+    if not healthy:
+        console.print(
+            f"[red]PREFECT_API_URL ({_escape(api)}) répond, mais ce n'est pas un serveur Prefect :[/] "
+            "corrigez l'adresse (elle se termine en général par /api) ou retirez la variable."
+        )
+    return healthy
 
 
 class _Progress:

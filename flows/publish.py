@@ -27,6 +27,7 @@ ARCHIVE = "archive"
 CURRENT = "publie"
 DRAFT_FOLDER = "brouillon"
 MANIFEST = "manifest.json"
+SWITCHED = ".publiees"  # beside archive/: the archives `publie` was switched to, one a line
 NOT_LINKED = {
     "controles.html",
     "controles.json",
@@ -99,11 +100,62 @@ def publish(
     archive = edition / ARCHIVE / stamp
     archive.parent.mkdir(parents=True, exist_ok=True)
     os.rename(staging, archive)  # the set appears whole, or not at all
-    _point(edition / CURRENT, Path(ARCHIVE) / stamp)
-    for entry in archive.iterdir():
+    _point(edition / CURRENT, Path(ARCHIVE) / stamp)  # published from here on
+    _record_switch(edition, stamp)
+    _link_stable_names(edition)
+    return archive
+
+
+def current_archive(edition: Path) -> str | None:
+    """The name of the archive `publie` points to, if an edition was ever published."""
+    link = edition / CURRENT
+    return Path(os.readlink(link)).name if link.is_symlink() else None
+
+
+def published_archives(edition: Path) -> set[str]:
+    """The archives that were once the published edition; an archive written by a build that
+    stopped before its switch was never published, and is not one of them."""
+    current = current_archive(edition)
+    log = edition / SWITCHED
+    if log.is_file():
+        names = set(log.read_text(encoding="utf-8").split())
+    else:  # archives published before the log existed: every one up to the current one
+        names = {
+            p.name
+            for p in (edition / ARCHIVE).glob("*")
+            if p.is_dir() and current is not None and p.name <= current
+        }
+    return names | ({current} if current else set())
+
+
+def _record_switch(edition: Path, stamp: str) -> None:
+    log = edition / SWITCHED
+    partial = log.with_name(f"{log.name}.partial")
+    names = sorted(published_archives(edition) | {stamp})
+    partial.write_text("\n".join(names) + "\n", encoding="utf-8")
+    os.replace(partial, log)
+
+
+def recover(edition: Path) -> None:
+    """Finish what a stopped publication left: the stable names of the published edition.
+
+    The switch of `publie` is the moment of publication; a build stopped after it, before the stable
+    names were all made, left them missing or pointing to nothing: they are made again here. A build
+    stopped before the switch left an archive that `published_archives` does not count.
+    """
+    current = current_archive(edition)
+    if current is None or not (edition / CURRENT).is_dir():
+        return
+    log = edition / SWITCHED
+    if not log.is_file() or current not in log.read_text(encoding="utf-8").split():
+        _record_switch(edition, current)
+    _link_stable_names(edition)
+
+
+def _link_stable_names(edition: Path) -> None:
+    for entry in (edition / CURRENT).iterdir():
         if entry.name not in NOT_LINKED:
             _link_stable_name(edition / entry.name, Path(CURRENT) / entry.name)
-    return archive
 
 
 def publish_draft(staging: Path, edition: Path) -> Path:
@@ -151,7 +203,9 @@ def write_index(out: Path) -> Path:
             key=lambda p: p.name,
             reverse=True,
         )
-        earlier = archives[1:] if manifest else archives
+        published = published_archives(folder)
+        current = current_archive(folder)
+        earlier = [p for p in archives if p.name in published and p.name != current]
         editions.append(
             {
                 "year": folder.name,
