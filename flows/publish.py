@@ -17,11 +17,12 @@ import hashlib
 import json
 import os
 import shutil
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+from sources.files import new_folder
 
 ARCHIVE = "archive"
 CURRENT = "publie"
@@ -54,7 +55,7 @@ def exclusive(out: Path) -> Iterator[None]:
 def staging_folder(out: Path) -> Path:
     """A fresh folder on the same file system as `out`, so that moving out of it is a rename."""
     out.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix=".staging-", dir=out))
+    return new_folder(out, ".staging-")
 
 
 def sha256(path: Path) -> str:

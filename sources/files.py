@@ -201,3 +201,20 @@ class Budget:
                 )
             kept.append(tuple(cells))
         return tuple(kept)
+
+
+def new_folder(parent: Path, prefix: str) -> Path:
+    """A new, uniquely named folder in `parent`, with the permissions the user's umask gives.
+
+    Unlike `tempfile.mkdtemp` (always 0700), so that a published edition staged in it can be read by
+    a web server, a shared folder or a worker running under another account when the umask allows it.
+    """
+    import secrets
+
+    while True:
+        folder = parent / f"{prefix}{secrets.token_hex(6)}"
+        try:
+            folder.mkdir(mode=0o777)
+        except FileExistsError:
+            continue
+        return folder

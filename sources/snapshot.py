@@ -18,12 +18,11 @@ import json
 import os
 import re
 import shutil
-import tempfile
 import unicodedata
 from pathlib import Path
 from typing import Any
 
-from sources.files import read_contained
+from sources.files import new_folder, read_contained
 from sources.local import read_workbook
 from sources.workbook import SourceError, Tab, Workbook
 
@@ -61,7 +60,7 @@ def save_workbook(workbook: Workbook, folder: Path, metadata: dict[str, Any]) ->
     """Write `workbook` as a CSV folder with `metadata`, replacing `folder` whole or not at all."""
     folder.parent.mkdir(parents=True, exist_ok=True)
     recover(folder)
-    staging = Path(tempfile.mkdtemp(prefix=".saving-", dir=folder.parent))
+    staging = new_folder(folder.parent, ".saving-")
     try:
         files: dict[str, str] = {}
         for tab in workbook.tabs:
