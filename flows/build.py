@@ -173,8 +173,10 @@ def render_documents(
 
 
 def _document_key(html: str) -> str:
-    """What a PDF depends on: its HTML, the templates (CSS, fonts) and the versions that render it."""
-    return manifest.fingerprint(html, manifest.templates_digest(), manifest.package_versions())
+    """What a PDF depends on: its HTML, the templates (CSS, fonts), the rendering code and versions."""
+    return manifest.fingerprint(
+        html, manifest.templates_digest(), manifest.rendering_digest(), manifest.package_versions()
+    )
 
 
 @flow(name="build-edition", log_prints=False)
@@ -351,6 +353,7 @@ def _build(
         report.draft,
         changes,
         manifest.templates_digest(),
+        manifest.rendering_digest(),
         manifest.package_versions(),
     )
     publish.recover(edition)  # what a build stopped mid-publication left, completed first

@@ -44,6 +44,22 @@ def templates_digest() -> str:
     return digest.hexdigest()
 
 
+# The code that turns a page's HTML into the bytes of its PDF, beyond WeasyPrint itself.
+RENDERING_CODE = ("render.py", "typography.py", "tagging.py", "figures.py")
+
+
+@cache
+def rendering_digest() -> str:
+    """One hash of the modules that shape a document: a change there must lay documents out again."""
+    digest = hashlib.sha256()
+    for name in RENDERING_CODE:
+        path = ROOT / "flows" / name
+        if path.is_file():
+            digest.update(name.encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 @cache
 def code_digest() -> str:
     """One hash of the code and suites that turn workbooks into records and problems."""
