@@ -25,9 +25,21 @@ from flows.model import (
     Severity,
     Topic,
 )
+from sources.files import shown
 from sources.workbook import Tab, Workbook, column_letter, match_key
 
 LONG_CELL = 5000
+
+
+def look_alike(name: str) -> str:
+    """For a name that is not recognised but may look like one that is (a Cyrillic « о », an invisible
+    character): the name with those characters shown by their code point, so the difference shows."""
+    visible = shown(name.strip())
+    return (
+        ""
+        if visible == name.strip()
+        else f" ; il contient un caractère non latin ou invisible : {visible}"
+    )
 
 
 @dataclass(frozen=True)
@@ -115,7 +127,9 @@ class Reader:
         known = {match_key(s.name) for s in specs} | {match_key("Contrôles")}
         for tab in self.workbook.tabs:
             if match_key(tab.name) not in known:
-                self.report("warning", "onglet inconnu, ignoré", tab=tab.name)
+                self.report(
+                    "warning", "onglet inconnu, ignoré" + look_alike(tab.name), tab=tab.name
+                )
 
     def labels(self, spec: TabSpec, markdown: tuple[str, ...] = ()) -> dict[str, Value]:
         """The values of a label/value tab by internal name; missing required labels reported."""
@@ -140,7 +154,13 @@ class Reader:
                 continue
             spec_field = by_key.get(match_key(label))
             if spec_field is None:
-                self.report("warning", "libellé inconnu, ignoré", tab.name, f"A{index + 1}", label)
+                self.report(
+                    "warning",
+                    "libellé inconnu, ignoré" + look_alike(label),
+                    tab.name,
+                    f"A{index + 1}",
+                    label,
+                )
                 continue
             cell = f"B{index + 1}"
             previous = values.get(spec_field.name)
@@ -197,7 +217,8 @@ class Reader:
                     "warning",
                     "colonne inconnue, ignorée (colonnes attendues : "
                     + ", ".join(f.label for f in spec.fields)
-                    + ")",
+                    + ")"
+                    + look_alike(header),
                     tab.name,
                     f"{column_letter(col)}{header_index + 1}",
                     header,

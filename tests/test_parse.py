@@ -385,3 +385,14 @@ def test_network_centre_name_defaults_to_its_sigle_and_aliases_split():
         ("Orive", "O.R.I.V.", "Observatoire"),
     )
     assert parsed.record.contributions == ()
+
+
+def test_a_look_alike_tab_or_label_is_shown_by_its_code_points():
+    book = workbook(
+        tab("Fiche", *FICHE_ROWS, ("Cont\u0430ct", "x@y.fr")),  # a Cyrillic « а »
+        tab("Travaux", *TRAVAUX_ROWS),
+        tab("R\u00e9unions\u200b", ("Date",)),  # a zero-width space
+    )
+    messages = [w.message for w in warnings(parse(book))]
+    assert any("libellé inconnu" in m and "Cont<U+0430>ct" in m for m in messages), messages
+    assert any("onglet inconnu" in m and "Réunions<U+200B>" in m for m in messages), messages
