@@ -25,9 +25,12 @@ MONTHS = "janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|n
 # Sheet content is escaped by Jinja2, so a real `<` only ever opens a tag of the templates.
 TAG = re.compile(r"(<[^>]*>)")
 RAW_ELEMENTS = re.compile(r"<(style|script)\b", re.IGNORECASE)
-# Addresses and e-mails pass through untouched: `https://x.fr/?a=1;b` keeps its ? and ;.
+# Addresses and e-mails pass through untouched: `https://x.fr/?a=1;b` keeps its ? and ;. Quotes and the
+# punctuation that ends a sentence or a bracket after an address are not part of it.
 ADDRESS = re.compile(
-    r"(?:\b[a-z][a-z0-9+.-]*://|\bwww\.|\bmailto:)\S+|\b[\w.+-]+@[\w-]+\.[\w.-]+", re.I
+    r"(?:\b[a-z][a-z0-9+.-]*://|\bwww\.|\bmailto:)[^\s\"«»<>]+?(?=[.,;:!?)\]'’]*(?:[\s\"«»<>]|$))"
+    r"|\b[\w.+-]+@[\w-]+\.[\w.-]+",
+    re.I,
 )
 SPACE = r"[ \t\n\r]"
 # After a number, these begin the rest of the sentence rather than name what is counted.
@@ -103,7 +106,8 @@ def french(document: str) -> str:
             elif raw and part.lower().startswith(("</style", "</script")):
                 raw = False
             continue
-        if raw or not part:
+        if raw or not part or part.lstrip().startswith("="):
+            # A cell that starts with « = » is text printed exactly as written (SHEETS.md §5).
             continue
         text = html.unescape(part)
         previous = html.unescape(parts[last_text])[-1:] if last_text is not None else ""

@@ -26,6 +26,9 @@ NNBSP, NBSP = "\u202f", "\u00a0"
         ("14 CRPV, 12 %, 5 000 €", f"14{NBSP}CRPV, 12{NBSP}%, 5{NNBSP}000{NBSP}€"),
         ("à suivre...", "à suivre…"),
         ("10:30 et Fiche!B3", "10:30 et Fiche!B3"),
+        ('voir "https://x.fr/a"', f"voir «{NNBSP}https://x.fr/a{NNBSP}»"),
+        ("(voir https://x.fr/a).", "(voir https://x.fr/a)."),
+        ("site https://x.fr/a?b=1 !", f"site https://x.fr/a?b=1{NNBSP}!"),
     ],
 )
 def test_french_rules(text: str, expected: str) -> None:
@@ -44,6 +47,13 @@ def test_addresses_attributes_and_styles_are_left_alone() -> None:
     assert "https://x.fr/a?b=1;c=2" in out
     assert f"contact@x.fr{NBSP}:" in out
     assert f"lien</a>{NNBSP}?" in out  # the space before the tag moved to the mark
+
+
+def test_a_formula_like_cell_is_printed_as_written() -> None:
+    cell = "=HYPERLINK(&quot;http://exemple.fr&quot;) ; x : y"
+    out = typography.french(f"<ul><li>{cell}</li><li>Ensuite : fin</li></ul>")
+    assert f"<li>{cell}</li>" in out
+    assert f"<li>Ensuite{NBSP}: fin</li>" in out
 
 
 def test_escaped_sheet_content_stays_escaped() -> None:
