@@ -568,6 +568,42 @@ def _quiet_prefect_failures() -> None:
             handler.addFilter(_PrefectFailures())
 
 
+# Runs beside the build: once the build's process is gone (its parent changes), stops the server.
+_WATCHDOG = """
+import os, signal, sys, time
+build, server = int(sys.argv[1]), int(sys.argv[2])
+while os.getppid() == build:
+    time.sleep(0.5)
+try:
+    os.kill(server, signal.SIGTERM)
+except ProcessLookupError:
+    pass
+"""
+
+
+def _start_temporary_server() -> None:
+    """Start Prefect's temporary API server (when no PREFECT_API_URL is set) with a watchdog.
+
+    Prefect stops that server only when the build's process exits normally; a build killed (SIGKILL)
+    or aborted would leave it running for ever. The watchdog, a child of the build, stops it then.
+    """
+    if os.environ.get("PREFECT_API_URL"):
+        return
+    import subprocess
+
+    from prefect.server.api.server import SubprocessASGIServer
+
+    server = SubprocessASGIServer()  # the instance the flow's client then uses
+    server.start()
+    if server.server_process is not None:
+        subprocess.Popen(
+            [sys.executable, "-c", _WATCHDOG, str(os.getpid()), str(server.server_process.pid)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+
 def _run_build(console: Console, arguments: argparse.Namespace, source: Path) -> BuildReport:
     with _Progress(console) as listener:
         from flows import progress
@@ -576,6 +612,7 @@ def _run_build(console: Console, arguments: argparse.Namespace, source: Path) ->
         _quiet_prefect_failures()
 
         warm_up()
+        _start_temporary_server()
         progress.listen(listener)
         try:
             report = build_edition(
