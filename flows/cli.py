@@ -480,6 +480,16 @@ def _build(arguments: argparse.Namespace) -> int:
         if fault:
             console.print(f"[red]{_escape(fault)}[/]")
             return USAGE_ERROR
+    fingerprint = None
+    if not (arguments.google or arguments.publish_drive or arguments.data_docs):
+        from flows import preflight
+
+        options = {"year": arguments.year, "strict": arguments.strict}
+        fingerprint = preflight.inputs(source, arguments.previous, options)
+        edition = preflight.unchanged(fingerprint, out)
+        if edition is not None:
+            _nothing_new(console, edition)
+            return 0
     if not _prefect_reachable(console):
         return USAGE_ERROR
     try:
@@ -494,8 +504,25 @@ def _build(arguments: argparse.Namespace) -> int:
             f"l'édition publiée reste entière ; détails dans {_escape(str(details))}."
         )
         return USAGE_ERROR
+    if fingerprint and (report.unchanged or (report.files and not report.draft)):
+        preflight.remember(fingerprint, out, out / str(report.year))
     _summary(console, report)
     return report.exit_code
+
+
+def _nothing_new(console: Console, edition: Path) -> None:
+    """Said when the inputs are those of the published edition: nothing was started or read."""
+    import datetime as dt
+    import json
+
+    from flows.render import french_datetime
+
+    manifest = json.loads((edition / "publie" / "manifest.json").read_text(encoding="utf-8"))
+    published = dt.datetime.fromisoformat(manifest["published"])
+    console.print(
+        f"[green]Rien de nouveau :[/] ni les classeurs ni les modèles n'ont changé depuis l'édition "
+        f"publiée le {french_datetime(published)} ; elle reste en place dans {edition}/."
+    )
 
 
 # The longest name an archived document may add below the output folder (archive/<stamp>/contributions/…).

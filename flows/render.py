@@ -119,10 +119,11 @@ def french_date(value: dt.date | str) -> str:
 
 
 def french_datetime(value: dt.datetime) -> str:
-    """`28 novembre 2026 à 23:20`, in Paris time."""
-    from babel.dates import format_datetime
+    """`28 novembre 2026 à 23 h 20`, `1er décembre 2026 à 7 h 05`, in Paris time."""
+    from zoneinfo import ZoneInfo
 
-    return format_datetime(value, "d MMMM y 'à' HH:mm", tzinfo="Europe/Paris", locale="fr_FR")
+    local = value.astimezone(ZoneInfo("Europe/Paris")) if value.tzinfo else value
+    return f"{french_date(local.date())} à {local.hour} h {local.minute:02}"
 
 
 def lead_lines(entries: tuple[LeadEntry, ...]) -> list[str]:
