@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-stamp
 YEAR ?= 2024
 LINTED := flows sources tests bench docs
 
-.PHONY: setup build test bench lint format clean clean-output images
+.PHONY: setup build test bench bench-stages lint format clean clean-output images
 
 setup: $(STAMP)
 
@@ -34,8 +34,13 @@ build: $(STAMP)
 test: lint
 	$(BIN)/pytest
 
+# Whole commands beside their goals (several minutes: the 500-group edition is in it).
 bench: $(STAMP)
-	$(BIN)/python -m flows.bench --year $(YEAR)
+	$(BIN)/python -m bench.run --year $(YEAR)
+
+# One process, time per stage (read, check, merge, render, publish) of a cold, unchanged, one-group build.
+bench-stages: $(STAMP)
+	$(BIN)/python -m bench.stages --year $(YEAR)
 
 # The README's pictures of the programme (docs/*.png), drawn again from the bundled edition.
 images: $(STAMP)

@@ -1,4 +1,4 @@
-"""`make bench`: a cold build, a rebuild with nothing changed, a rebuild with one group changed.
+"""`make bench-stages`: a cold build, a rebuild with nothing changed, a rebuild with one group changed.
 
 Each in the same fresh process, into a throw-away folder, with stage times, so that optimisations are
 measured rather than guessed.
