@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import subprocess
 from functools import cache
 from importlib import metadata
 from typing import TYPE_CHECKING, Any
@@ -91,22 +90,10 @@ def package_versions() -> dict[str, str]:
 def git_state() -> dict[str, Any]:
     """The commit of the project (templates included) and whether templates/ has local changes."""
 
-    def git(*arguments: str) -> str | None:
-        try:
-            done = subprocess.run(
-                ["git", *arguments],
-                cwd=ROOT,
-                capture_output=True,
-                text=True,
-                timeout=10,
-                check=True,
-            )
-        except (OSError, subprocess.SubprocessError):
-            return None
-        return done.stdout.strip()
+    from sources.history import git
 
-    commit = git("rev-parse", "HEAD")
-    changes = git("status", "--porcelain", "--", "templates")
+    commit = git(ROOT, "rev-parse", "HEAD")
+    changes = git(ROOT, "status", "--porcelain", "--", "templates")
     return {"commit": commit, "templates_modified": bool(changes) if changes is not None else None}
 
 

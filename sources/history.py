@@ -11,7 +11,8 @@ import subprocess
 from pathlib import Path
 
 
-def _git(folder: Path, *arguments: str) -> str | None:
+def git(folder: Path, *arguments: str) -> str | None:
+    """What a git command run in `folder` prints, or None where git or the repository is missing."""
     try:
         done = subprocess.run(
             ["git", "-C", str(folder), *arguments],
@@ -28,7 +29,7 @@ def _git(folder: Path, *arguments: str) -> str | None:
 def committed(path: Path) -> str | None:
     """ISO time of the last commit touching `path` (a file or a CSV folder), if it is unchanged since."""
     folder = path if path.is_dir() else path.parent
-    changes = _git(folder, "status", "--porcelain", "--untracked-files=all", "--", str(path))
+    changes = git(folder, "status", "--porcelain", "--untracked-files=all", "--", str(path))
     if changes is None or changes:
         return None
-    return _git(folder, "log", "-1", "--format=%cI", "--", str(path)) or None
+    return git(folder, "log", "-1", "--format=%cI", "--", str(path)) or None
