@@ -17,6 +17,7 @@ import re
 import subprocess
 import sys
 import zipfile
+from xml.etree import ElementTree
 
 from sources import files
 from sources.files import (
@@ -36,28 +37,37 @@ _CHUNK = 1 << 20
 READER = [sys.executable, "-m", "sources.spreadsheet"]  # the child process, reading stdin
 
 
-def read(data: bytes, filename: str, workbook: str) -> tuple[list[Tab], list[Notice]]:
-    """The tabs of an .xlsx/.ods file's bytes and what their bounds noticed, read in a child process."""
+def read(
+    data: bytes,
+    filename: str,
+    workbook: str,
+    *,
+    seconds: float = SPREADSHEET_SECONDS,
+    memory: int = SPREADSHEET_MEMORY,
+) -> tuple[list[Tab], list[Notice]]:
+    """The tabs of an .xlsx/.ods file's bytes and what their bounds noticed, read in a child process
+    given `seconds` and `memory` bytes of address space at most."""
     _check_zip(data, filename, workbook)
     try:
         done = subprocess.run(
-            READER,
+            [*READER, str(memory)],
             input=data,
             capture_output=True,
-            timeout=SPREADSHEET_SECONDS,
+            timeout=seconds,
             check=False,
         )
     except subprocess.TimeoutExpired:
         raise SourceError(
             workbook,
-            f"le fichier {filename} n'a pas pu être lu en {SPREADSHEET_SECONDS} secondes : "
+            f"le fichier {filename} n'a pas pu être lu en {f'{seconds:g}'.replace('.', ',')} secondes : "
             "réenregistrez-le depuis le tableur (ou exportez ses onglets en CSV)",
         ) from None
     if done.returncode != 0:
         raise SourceError(
             workbook,
-            f"le fichier {filename} est illisible ou endommagé (le lecteur s'est arrêté, "
-            f"code {done.returncode}) : réexportez-le depuis le tableur",
+            f"le fichier {filename} est illisible ou endommagé, ou demande plus de "
+            f"{megabytes(memory)} de mémoire (le lecteur s'est arrêté, code {done.returncode}) : "
+            "réexportez-le depuis le tableur",
         )
     answer = json.loads(done.stdout)
     if "error" in answer:
@@ -86,16 +96,20 @@ def _check_zip(data: bytes, filename: str, workbook: str) -> None:
         )
     for member in members:
         if member.filename.startswith("xl/worksheets/") and member.filename.endswith(".xml"):
-            rows, columns = _xlsx_extent(archive, member)
+            extents = [(None, *_xlsx_extent(archive, member))]
+        elif member.filename == "content.xml":
+            extents = _ods_extents(archive, member, filename, workbook)
         else:
             continue
-        if rows > MAX_ROWS or columns > MAX_COLUMNS:
-            raise SourceError(
-                workbook,
-                f"le fichier {filename} a une feuille qui s'étend jusqu'à la cellule "
-                f"{column_letter(max(columns, 1) - 1)}{rows} ({rows} lignes, {columns} colonnes), "
-                f"plus que la limite de {MAX_ROWS} lignes et {MAX_COLUMNS} colonnes",
-            )
+        for tab, rows, columns in extents:
+            if rows > MAX_ROWS or columns > MAX_COLUMNS:
+                raise SourceError(
+                    workbook,
+                    f"le fichier {filename} a une feuille qui s'étend jusqu'à la cellule "
+                    f"{column_letter(max(columns, 1) - 1)}{rows} ({rows} lignes, {columns} colonnes), "
+                    f"plus que la limite de {MAX_ROWS} lignes et {MAX_COLUMNS} colonnes",
+                    tab=tab,
+                )
 
 
 def _chunks(archive: zipfile.ZipFile, member: zipfile.ZipInfo):
@@ -130,16 +144,92 @@ def _xlsx_extent(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> tuple[int
     return rows, columns
 
 
+_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+_OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
+_CELLS = (f"{_TABLE}table-cell", f"{_TABLE}covered-table-cell")
+_SPACE = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}s"
+
+
+def _ods_extents(
+    archive: zipfile.ZipFile, member: zipfile.ZipInfo, filename: str, workbook: str
+) -> list[tuple[str, int, int]]:
+    """Each sheet's name, last row and last column holding a value, as content.xml declares them.
+
+    Streamed, repeats counted and never expanded. Only repeated rows and cells that hold a value
+    count: LibreOffice ends every sheet with a huge run of empty rows and cells, which the reader skips.
+    """
+    extents = []
+    name, rows, columns = "", 0, 0
+    row, row_columns, column, text = 0, 0, 0, False
+    open_elements: list[ElementTree.Element] = []
+    try:
+        with archive.open(member) as stream:
+            for event, element in ElementTree.iterparse(stream, events=("start", "end")):
+                tag = element.tag
+                if event == "start":
+                    open_elements.append(element)
+                    if tag == f"{_TABLE}table":
+                        name, rows, columns, row = element.get(f"{_TABLE}name", ""), 0, 0, 0
+                    elif tag == f"{_TABLE}table-row":
+                        row_columns = column = 0
+                    elif tag in _CELLS:
+                        text = False
+                    continue
+                if tag in _CELLS:
+                    repeats = int(element.get(f"{_TABLE}number-columns-repeated", "1"))
+                    if text or element.get(f"{_OFFICE}value-type"):
+                        row_columns = column + repeats
+                    column += repeats
+                elif tag == f"{_TABLE}table-row":
+                    repeats = int(element.get(f"{_TABLE}number-rows-repeated", "1"))
+                    if row_columns:
+                        rows, columns = row + repeats, max(columns, row_columns)
+                    row += repeats
+                    if rows > MAX_ROWS or columns > MAX_COLUMNS:
+                        return [*extents, (name, rows, columns)]  # no need to read further
+                elif tag == f"{_TABLE}table":
+                    extents.append((name, rows, columns))
+                else:
+                    text = text or bool(element.text) or tag == _SPACE
+                open_elements.pop()
+                if open_elements:
+                    open_elements[-1].remove(element)  # what was counted is not kept
+    except (ElementTree.ParseError, ValueError):
+        raise SourceError(
+            workbook, f"le fichier {filename} est illisible ou endommagé (content.xml invalide)"
+        ) from None
+    return extents
+
+
 def _child() -> None:
     """Read the workbook on stdin under a memory limit; print its tabs (or a French error) as JSON."""
     import resource
 
-    resource.setrlimit(resource.RLIMIT_AS, (SPREADSHEET_MEMORY, SPREADSHEET_MEMORY))
+    memory = int(sys.argv[1]) if len(sys.argv) > 1 else SPREADSHEET_MEMORY
+    data = sys.stdin.buffer.read()
+    # Set once calamine is loaded, so that a low cap fails on what the file costs, not on the import.
+    import python_calamine  # noqa: F401
+
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    try:
+        output = _answer(data)
+    except MemoryError:
+        output = (
+            None  # the exception's frames, holding what was read, are freed on leaving this clause
+        )
+    if output is None:
+        output = json.dumps(
+            {"error": f"demande plus de {megabytes(memory)} de mémoire pour être lu"}
+        )
+    sys.stdout.write(output)
+
+
+def _answer(data: bytes) -> str:
+    """The workbook's tabs and notices, or its French error, as JSON."""
     from python_calamine import CalamineWorkbook
 
     from sources.local import cell_text
 
-    data = sys.stdin.buffer.read()
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
         tabs = []
@@ -151,13 +241,13 @@ def _child() -> None:
                 for row in sheet.to_python(skip_empty_area=False)[: MAX_ROWS + 1]
             ]
             tabs.append((name, budget.take(name, rows)))
+        return json.dumps({"tabs": tabs, "notices": budget.notices}, ensure_ascii=False)
     except files.Overrun as overrun:
-        answer: dict = {"error": overrun.message, "tab": overrun.tab}
+        return json.dumps({"error": overrun.message, "tab": overrun.tab}, ensure_ascii=False)
+    except MemoryError:
+        raise
     except Exception as error:  # calamine raises several unrelated types for damaged files
-        answer = {"error": f"est illisible ou endommagé ({type(error).__name__})"}
-    else:
-        answer = {"tabs": tabs, "notices": budget.notices}
-    sys.stdout.write(json.dumps(answer, ensure_ascii=False))
+        return json.dumps({"error": f"est illisible ou endommagé ({type(error).__name__})"})
 
 
 if __name__ == "__main__":
