@@ -7,6 +7,7 @@ measured rather than guessed.
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
 import shutil
 import tempfile
@@ -15,7 +16,9 @@ from pathlib import Path
 
 STARTED = time.perf_counter()
 # A cold build means no cached checks or documents: results go to a throw-away store.
-os.environ["PREFECT_RESULTS_LOCAL_STORAGE_PATH"] = tempfile.mkdtemp(prefix="recueil-bench-cache-")
+CACHE = tempfile.mkdtemp(prefix="recueil-bench-cache-")
+atexit.register(shutil.rmtree, CACHE, ignore_errors=True)
+os.environ["PREFECT_RESULTS_LOCAL_STORAGE_PATH"] = CACHE
 STAGES = ("read", "check", "merge", "render", "publish")
 
 
