@@ -11,6 +11,7 @@ from flows.load import Fetched
 from flows.model import Outcome
 from flows.settings import EXPECTATIONS_DIR
 from flows.validate import check_across
+from sources.workbook import Tab
 from tests.helpers import network_2024, tab, workbook
 
 FICHE = (
@@ -137,12 +138,16 @@ def test_observation_source_must_be_a_web_address() -> None:
     assert problems == [("error", "B3", None), ("warning", "C2", "javascript:alert(1)")]
 
 
-def test_network_groupes_must_be_unique() -> None:
+def check_bundled_network_with(replaced: Tab) -> Outcome:
+    """The bundled network workbook, checked with one of its tabs replaced."""
     from sources.local import read_workbook
     from tests.helpers import EDITION_2024
 
-    bundled = read_workbook(EDITION_2024 / "reseau")
-    tabs = tuple(t for t in bundled.tabs if t.name != "Groupes")
+    others = [t for t in read_workbook(EDITION_2024 / "reseau").tabs if t.name != replaced.name]
+    return load.check(Fetched("network", "Réseau", "reseau", workbook(replaced, *others)))
+
+
+def test_network_groupes_must_be_unique() -> None:
     groupes = tab(
         "Groupes",
         ("Groupe", "Feuille"),
@@ -150,7 +155,7 @@ def test_network_groupes_must_be_unique() -> None:
         ("Santé", "gt-sante-bis"),
         ("Sport", "gt-sante"),
     )
-    outcome = load.check(Fetched("network", "Réseau", "reseau", workbook(*tabs, groupes)))
+    outcome = check_bundled_network_with(groupes)
     cells = sorted(p.cell for p in outcome.problems)
     assert cells == ["A2", "A3", "B2", "B4"]
     assert outcome.record is None
@@ -189,11 +194,6 @@ def test_unknown_member_centre_gets_a_suggestion() -> None:
 
 
 def test_programme_year_and_publication_date() -> None:
-    from sources.local import read_workbook
-    from tests.helpers import EDITION_2024
-
-    bundled = read_workbook(EDITION_2024 / "reseau")
-    others = tuple(t for t in bundled.tabs if t.name != "Programme")
     programme = tab(
         "Programme",
         ("Année", "3024"),
@@ -201,17 +201,12 @@ def test_programme_year_and_publication_date() -> None:
         ("Réseau", "RNCRPV"),
         ("Date de publication", "bientôt"),
     )
-    outcome = load.check(Fetched("network", "Réseau", "reseau", workbook(programme, *others)))
+    outcome = check_bundled_network_with(programme)
     problems = sorted((p.severity, p.cell, p.found) for p in outcome.problems)
     assert problems == [("error", "B1", "3024"), ("warning", "B4", "bientôt")]
 
 
 def test_programme_partners_contact_and_licence() -> None:
-    from sources.local import read_workbook
-    from tests.helpers import EDITION_2024
-
-    bundled = read_workbook(EDITION_2024 / "reseau")
-    others = tuple(t for t in bundled.tabs if t.name != "Programme")
     programme = tab(
         "Programme",
         ("Année", "2024"),
@@ -221,7 +216,7 @@ def test_programme_partners_contact_and_licence() -> None:
         ("Contact", "coordination chez rncrpv"),
         ("Licence", "CC BY 4.0"),
     )
-    outcome = load.check(Fetched("network", "Réseau", "reseau", workbook(programme, *others)))
+    outcome = check_bundled_network_with(programme)
     assert [(p.severity, p.cell, p.message[:33]) for p in outcome.problems] == [
         ("warning", "B5", "une adresse électronique est atte")
     ]
