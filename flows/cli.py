@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from flows import french_argparse
+from flows import alerts, french_argparse
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -175,6 +175,7 @@ def _parser() -> argparse.ArgumentParser:
         "--folder", required=True, metavar="DOSSIER", help="identifiant du dossier Drive"
     )
     listing.add_argument("--google", metavar="CLASSEUR_RESEAU", help=network_help)
+    alerts.add_commands(commands)
     return parser
 
 
@@ -196,6 +197,8 @@ def main(argv: list[str] | None = None) -> int:
         return _sheets(arguments)
     if arguments.command == "diff":
         return _diff(arguments)
+    if arguments.command == "alerts":
+        return alerts.main(arguments)
     if arguments.command == "serve":
         from flows.serve import ServeError, serve
 

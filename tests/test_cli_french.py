@@ -82,3 +82,20 @@ def test_usage_errors_are_in_french_with_exit_2(
     assert "utilisation : recueil" in err and " : erreur : " in err
     for english in ENGLISH:
         assert english not in err, english
+
+
+def test_alerts_need_the_scheduled_runs_server(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    monkeypatch.setattr("flows.settings.load_dotenv", lambda *_: None)
+    assert main(["alerts", "install", "--webhook", "https://exemple.fr/alerte"]) == 2
+    said = capsys.readouterr().out
+    assert "Aucun serveur Prefect indiqué" in said and "PREFECT_API_URL=" in said
+
+
+def test_alerts_refuse_an_address_that_is_not_a_web_address() -> None:
+    from flows.alerts import AlertError, install
+
+    with pytest.raises(AlertError, match="n'est pas une adresse web"):
+        install("webhook", "file:///etc/passwd")

@@ -3,11 +3,13 @@ parameters is executed by a process worker, then by `recueil serve`, and publish
 
 from __future__ import annotations
 
+import http.server
 import json
 import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -165,3 +167,84 @@ def test_recueil_serve_runs_the_deployment_on_this_machine(
     finally:
         serving.terminate()
         serving.wait(timeout=60)
+
+
+class Hooks(http.server.BaseHTTPRequestHandler):
+    """A webhook on this machine: what the server's notifications post."""
+
+    received: list[dict] = []
+
+    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+        length = int(self.headers["Content-Length"])
+        Hooks.received.append(json.loads(self.rfile.read(length)))
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *arguments: object) -> None:
+        pass
+
+
+def flow_run_ending(env: dict[str, str], name: str, state: str, deployment: str | None) -> str:
+    """A run of build-edition, of a deployment or not, that the server sees end in `state`."""
+    flow = api(env, "POST", "/flows/", {"name": "build-edition"})
+    body: dict = {"name": name, "flow_id": flow["id"]}
+    if deployment:
+        run = api(env, "POST", f"/deployments/{deployment}/create_flow_run", {"name": name})
+    else:
+        run = api(env, "POST", "/flow_runs/", body)
+    for state_type, message in (("RUNNING", None), (state, "1 classeur écarté : Réseau")):
+        api(
+            env,
+            "POST",
+            f"/flow_runs/{run['id']}/set_state",
+            {"state": {"type": state_type, "message": message}, "force": True},
+        )
+    return run["id"]
+
+
+def test_an_alert_installed_by_a_command_tells_of_a_failed_scheduled_run(
+    server: dict[str, str],
+) -> None:
+    hooks = http.server.HTTPServer(("127.0.0.1", 0), Hooks)
+    threading.Thread(target=hooks.serve_forever, daemon=True).start()
+    address = f"http://127.0.0.1:{hooks.server_address[1]}/alerte"
+    Hooks.received.clear()
+    try:
+        recueil = [sys.executable, "-m", "flows.cli", "alerts"]
+        for _ in range(2):  # installing again replaces, never doubles, the alert
+            done = subprocess.run(
+                [*recueil, "install", "--webhook", address],
+                env=server, cwd=ROOT, capture_output=True, text=True, timeout=120,
+            )  # fmt: skip
+            assert done.returncode == 0, done.stdout + done.stderr
+        assert "Alerte remplacée" in done.stdout
+        shown = subprocess.run(
+            [*recueil, "show"], env=server, cwd=ROOT, capture_output=True, text=True, timeout=120
+        )
+        assert shown.stdout.count("active sur") == 1, shown.stdout
+
+        flow = api(server, "POST", "/flows/", {"name": "build-edition"})
+        deployment = api(
+            server, "POST", "/deployments/", {"name": "alerte-essai", "flow_id": flow["id"]}
+        )["id"]
+        # Neither a good scheduled run nor a failed run from the command line sends anything…
+        flow_run_ending(server, "édition-2024 · réussie", "COMPLETED", deployment)
+        flow_run_ending(server, "édition-2024 · à la main", "FAILED", None)
+        # …a failed run of a deployment does, with its French summary.
+        flow_run_ending(server, "édition-2024 · planifiée", "FAILED", deployment)
+        deadline = time.monotonic() + 60
+        while not Hooks.received and time.monotonic() < deadline:
+            time.sleep(0.5)
+        time.sleep(2)  # what the other two runs would have sent has arrived too by now
+        (message,) = Hooks.received
+        assert message["subject"] == "recueil : « édition-2024 · planifiée » a échoué"
+        assert "(alerte-essai) a échoué." in message["body"]
+        assert "1 classeur écarté : Réseau" in message["body"]
+
+        removed = subprocess.run(
+            [*recueil, "remove"], env=server, cwd=ROOT, capture_output=True, text=True, timeout=120
+        )
+        assert removed.stdout.strip() == "Alerte retirée."
+        assert api(server, "POST", "/automations/filter", {}) == []
+    finally:
+        hooks.shutdown()
