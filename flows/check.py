@@ -1,12 +1,15 @@
-"""Checking without building: a whole edition folder, or one workbook against its edition's network."""
+"""Checking without building: a whole edition folder, or one workbook against its edition's network.
+
+Every check is remembered by content (flows/checkcache.py): an unchanged workbook is answered from
+the cache, without importing Great Expectations or pandas.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from flows import load
+from flows import checkcache, load
 from flows.model import Network, Outcome, Problem
-from flows.validate import check_across
 from sources.local import NETWORK_NAME, LocalSource, read_workbook
 from sources.workbook import Source, SourceError, Workbook
 
@@ -22,17 +25,17 @@ def check_edition(folder: Path) -> list[Outcome]:
 
 def check_source(source: Source) -> list[Outcome]:
     """The network workbook of a source and every workbook it registers, checked."""
-    network_outcome = load.check(load.fetch_network(source))
+    network_outcome = checkcache.check(load.fetch_network(source))
     network = network_outcome.record
     if not isinstance(network, Network):
         return [network_outcome]
     registrations = [("group", r) for r in network.groups]
     registrations += [("contribution", r) for r in network.contributions]
     outcomes = [
-        load.check(load.fetch(source, kind, r.name, r.sheet, r.cell), network)
+        checkcache.check(load.fetch(source, kind, r.name, r.sheet, r.cell), network)
         for kind, r in registrations
     ]
-    groups = check_across(network, {o.sheet: o for o in outcomes if o.kind == "group"})
+    groups = checkcache.check_across(network, {o.sheet: o for o in outcomes if o.kind == "group"})
     return [network_outcome, *(groups.get(o.sheet, o) for o in outcomes)]
 
 
@@ -52,7 +55,7 @@ def check_path(path: Path, network_path: Path | None = None) -> list[Outcome]:
         ]
     kind = _kind(workbook)
     if kind == "network":
-        return [load.check(load.Fetched("network", "Réseau", path.name, workbook))]
+        return [checkcache.check(load.Fetched("network", "Réseau", path.name, workbook))]
     network = _network_for(path, network_path)
     name = next(
         (
@@ -62,7 +65,7 @@ def check_path(path: Path, network_path: Path | None = None) -> list[Outcome]:
         ),
         path.stem,
     )
-    return [load.check(load.Fetched(kind, name, path.stem, workbook), network)]
+    return [checkcache.check(load.Fetched(kind, name, path.stem, workbook), network)]
 
 
 def _network_in(folder: Path) -> Path | None:
@@ -99,7 +102,7 @@ def _network_for(path: Path, network_path: Path | None) -> Network:
         workbook = read_workbook(located, NETWORK_NAME)
     except SourceError as error:
         raise UsageError(f"le classeur réseau {located} est illisible : {error.message}") from None
-    outcome = load.check(load.Fetched("network", "Réseau", NETWORK_NAME, workbook))
+    outcome = checkcache.check(load.Fetched("network", "Réseau", NETWORK_NAME, workbook))
     if not isinstance(outcome.record, Network):
         problems = "; ".join(str(p) for p in outcome.errors[:3])
         raise UsageError(f"le classeur réseau {located} a des erreurs : {problems}")

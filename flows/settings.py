@@ -76,6 +76,12 @@ def configure_prefect() -> None:
         logging.getLogger(logger).setLevel(level)
 
 
+def cache_dir() -> Path:
+    """Where recueil keeps what it can compute again: the Prefect home (PREFECT_HOME, else the project's)."""
+    home = os.environ.get("PREFECT_HOME")
+    return Path(home).expanduser() if home else Path(prefect_settings()["PREFECT_HOME"])
+
+
 def default_source(year: int) -> Path:
     """The bundled edition folder of a year."""
     return EDITIONS_DIR / str(year)

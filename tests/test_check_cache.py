@@ -1,0 +1,97 @@
+"""`recueil check` remembers its checks by content: an unchanged workbook costs no Great Expectations."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from flows import checkcache
+from tests.helpers import EDITION_2024
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _check(path: Path, home: Path) -> tuple[int, str, list[str]]:
+    """`recueil check PATH` in a new process; its exit code, output and the heavy modules it imported."""
+    probe = (
+        "import sys\n"
+        "from flows.cli import main\n"
+        f"code = main(['check', {str(path)!r}])\n"
+        "heavy = [m for m in ('prefect', 'great_expectations', 'pandas', 'weasyprint') if m in sys.modules]\n"
+        "print('HEAVY', *heavy)\n"
+        "sys.exit(code)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env={**os.environ, "PREFECT_HOME": str(home)},
+    )
+    assert "Traceback" not in done.stderr, done.stderr
+    heavy = next(line for line in done.stdout.splitlines() if line.startswith("HEAVY"))
+    return done.returncode, done.stdout, heavy.split()[1:]
+
+
+@pytest.fixture
+def edition(tmp_path: Path) -> Path:
+    copy = tmp_path / "2024"
+    shutil.copytree(EDITION_2024, copy)
+    return copy
+
+
+def test_an_unchanged_workbook_is_answered_without_great_expectations(
+    edition: Path, tmp_path: Path
+) -> None:
+    home = tmp_path / "home"
+    code, first, heavy = _check(edition / "gt-cosoter", home)
+    assert code == 0 and "great_expectations" in heavy
+    assert list((home / checkcache.FOLDER).glob("*.pickle"))
+    code, again, heavy = _check(edition / "gt-cosoter", home)
+    assert code == 0 and heavy == []
+    assert again.replace("HEAVY", "") == first.replace("HEAVY great_expectations pandas", "")
+
+    fiche = edition / "gt-cosoter" / "Fiche.csv"
+    lines = fiche.read_text(encoding="utf-8").splitlines()
+    lines = [
+        "Nombre de CRPV impliqués,onze" if line.startswith("Nombre de CRPV") else line
+        for line in lines
+    ]
+    fiche.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code, changed, heavy = _check(edition / "gt-cosoter", home)
+    assert code == 1 and "great_expectations" in heavy
+    assert "un nombre entier est attendu" in changed
+
+
+def test_an_unchanged_edition_is_answered_without_great_expectations(
+    edition: Path, tmp_path: Path
+) -> None:
+    home = tmp_path / "home"
+    code, first, heavy = _check(edition, home)
+    assert code == 0 and "great_expectations" in heavy
+    code, again, heavy = _check(edition, home)
+    assert code == 0 and heavy == []
+    assert again.replace("HEAVY", "") == first.replace("HEAVY great_expectations pandas", "")
+    assert "Cosoter" in again and "prêt" in again
+
+
+def test_an_unreadable_entry_is_checked_again(
+    edition: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flows.check import check_path
+
+    monkeypatch.setenv("PREFECT_HOME", str(tmp_path / "home"))
+    first = check_path(edition / "gt-cosoter")
+    entries = list((tmp_path / "home" / checkcache.FOLDER).glob("*.pickle"))
+    assert len(entries) == 2  # the network and the group
+    for entry in entries:
+        entry.write_bytes(b"\x80\x05coupure")
+    assert check_path(edition / "gt-cosoter") == first
+    assert all(entry.read_bytes() != b"\x80\x05coupure" for entry in entries)
+    assert not list((tmp_path / "home" / checkcache.FOLDER).glob(".*"))  # no half-written entry
