@@ -94,9 +94,10 @@ def _check_zip(data: bytes, filename: str, workbook: str) -> None:
             f"le fichier {filename} contient {megabytes(total)} une fois décompressé, plus que la "
             f"limite de {megabytes(MAX_UNCOMPRESSED_BYTES)}",
         )
+    sheet_names = _xlsx_sheet_names(archive)
     for member in members:
         if member.filename.startswith("xl/worksheets/") and member.filename.endswith(".xml"):
-            extents = [(None, *_xlsx_extent(archive, member))]
+            extents = [(sheet_names.get(member.filename), *_xlsx_extent(archive, member))]
         elif member.filename == "content.xml":
             extents = _ods_extents(archive, member, filename, workbook)
         else:
@@ -110,6 +111,37 @@ def _check_zip(data: bytes, filename: str, workbook: str) -> None:
                     f"plus que la limite de {MAX_ROWS} lignes et {MAX_COLUMNS} colonnes",
                     tab=tab,
                 )
+
+
+_RELATIONSHIPS = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_RELATION_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+_SMALL_PART = 1 << 20  # workbook.xml and its relations: a list of tabs, never large in a real file
+
+
+def _xlsx_sheet_names(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Each worksheet part's tab name (xl/worksheets/sheet2.xml → « Travaux »), so that an error
+    names the tab; empty when the parts are missing, too large or malformed (the reader says why)."""
+    try:
+        parts = {
+            name: archive.getinfo(name)
+            for name in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")
+        }
+        if any(info.file_size > _SMALL_PART for info in parts.values()):
+            return {}
+        relations = ElementTree.fromstring(archive.read(parts["xl/_rels/workbook.xml.rels"]))
+        workbook = ElementTree.fromstring(archive.read(parts["xl/workbook.xml"]))
+    except (KeyError, ElementTree.ParseError, zipfile.BadZipFile, OSError, ValueError):
+        return {}
+    targets = {
+        relation.get("Id"): "xl/" + relation.get("Target", "").removeprefix("/xl/").lstrip("/")
+        for relation in relations.iter(_RELATIONSHIPS)
+    }
+    return {
+        targets[sheet.get(_RELATION_ID)]: sheet.get("name", "")
+        for sheet in workbook.iter(f"{_MAIN}sheet")
+        if sheet.get(_RELATION_ID) in targets
+    }
 
 
 def _chunks(archive: zipfile.ZipFile, member: zipfile.ZipInfo):
@@ -160,7 +192,7 @@ def _ods_extents(
     """
     extents = []
     name, rows, columns = "", 0, 0
-    row, row_columns, column, text = 0, 0, 0, False
+    row, row_columns, column = 0, 0, 0
     open_elements: list[ElementTree.Element] = []
     try:
         with archive.open(member) as stream:
@@ -172,11 +204,13 @@ def _ods_extents(
                         name, rows, columns, row = element.get(f"{_TABLE}name", ""), 0, 0, 0
                     elif tag == f"{_TABLE}table-row":
                         row_columns = column = 0
-                    elif tag in _CELLS:
-                        text = False
                     continue
                 if tag in _CELLS:
                     repeats = int(element.get(f"{_TABLE}number-columns-repeated", "1"))
+                    # The cell's paragraphs are complete here, tails included (text after a span).
+                    text = any(t.strip() for t in element.itertext()) or any(
+                        e.tag == _SPACE for e in element.iter()
+                    )
                     if text or element.get(f"{_OFFICE}value-type"):
                         row_columns = column + repeats
                     column += repeats
@@ -189,11 +223,11 @@ def _ods_extents(
                         return [*extents, (name, rows, columns)]  # no need to read further
                 elif tag == f"{_TABLE}table":
                     extents.append((name, rows, columns))
-                else:
-                    text = text or bool(element.text) or tag == _SPACE
                 open_elements.pop()
-                if open_elements:
-                    open_elements[-1].remove(element)  # what was counted is not kept
+                # What was counted is not kept; a cell's paragraphs stay until the cell is counted.
+                inside_cell = any(e.tag in _CELLS for e in open_elements)
+                if open_elements and not inside_cell:
+                    open_elements[-1].remove(element)
     except (ElementTree.ParseError, ValueError):
         raise SourceError(
             workbook, f"le fichier {filename} est illisible ou endommagé (content.xml invalide)"

@@ -237,7 +237,9 @@ HOSTILE: tuple[Hostile, ...] = (
     ),
     Hostile("H07", "error", "Travaux", None, ("pas un fichier ordinaire",), False, _fifo_tab),
     Hostile("H08", "error", None, None, ("en boucle",), False, _symlink_loop),
-    Hostile("H09", "error", None, None, ("XFD1048576", "limite"), False, _declared_dimension_bomb),
+    Hostile(
+        "H09", "error", "Fiche", None, ("XFD1048576", "limite"), False, _declared_dimension_bomb
+    ),
     Hostile(
         "H10",
         "error",

@@ -211,3 +211,29 @@ def test_reader_past_its_memory_cap_is_a_french_error(small_xlsx):
     assert tabs[0].rows == (("x" * 32_767, "y" * 32_767),) * 40
     tabs, _ = spreadsheet.read(small_xlsx, "gt-x.xlsx", "gt-x", memory=32 * 2**20)
     assert tabs[0].rows == (("Groupe de travail", "Santé"),)
+
+
+def test_ods_text_after_an_inner_element_counts_as_a_value():
+    # « <text:p><text:span/>x</text:p> »: the value is the span's tail, seen only once the cell ends.
+    tail_only = (
+        '<table:table-cell table:number-columns-repeated="300"><text:p><text:span/>x</text:p>'
+        "</table:table-cell>"
+    )
+    data = ods_bytes(
+        f'<table:table table:name="Travaux"><table:table-row>{tail_only}</table:table-row></table:table>'
+    )
+    with pytest.raises(SourceError, match=r"KN1 \(1 lignes, 300 colonnes\)") as caught:
+        spreadsheet.read(data, "gt-x.ods", "gt-x")
+    assert caught.value.tab == "Travaux"
+
+
+def test_xlsx_extent_error_names_the_tab(tmp_path):
+    book = openpyxl.Workbook()
+    book.active.title = "Fiche"
+    book.active.append(["Groupe de travail", "Santé"])
+    book.create_sheet("Travaux").cell(row=files.MAX_ROWS + 1, column=1, value="loin")
+    path = tmp_path / "gt-x.xlsx"
+    book.save(path)
+    with pytest.raises(SourceError, match=r"A10001 \(10001 lignes, 1 colonnes\)") as caught:
+        read_workbook(path)
+    assert caught.value.tab == "Travaux"
