@@ -12,7 +12,7 @@ from pathlib import Path
 import pypdfium2 as pdfium
 
 from flows import diff, manifest, render
-from flows.check import check_edition
+from flows.check import check_folder
 from flows.merge import merge
 from flows.settings import default_source
 
@@ -24,7 +24,7 @@ SCALE = 1.0  # 72 dpi: about 600 × 840 pixels, enough to read the headings
 def programme_pdf(year: int = 2024) -> bytes:
     """The bundled edition's programme, as the build lays it out."""
     folder = default_source(year)
-    outcomes = check_edition(folder)
+    outcomes = check_folder(folder)
     network = outcomes[0].record
     groups = {o.sheet: o for o in outcomes if o.kind == "group"}
     view = merge(network, groups, [])

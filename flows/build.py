@@ -1,13 +1,15 @@
-"""The Prefect flow that wires the stages: read and check each workbook, merge, render, publish."""
+"""The Prefect flow: the pipeline's stages wired as tasks — fetch, check, merge, render, publish.
+
+Each task wraps a plain stage function of its verb module (flows/load.py, check.py, fallback.py,
+merge.py, render.py, publish.py); Prefect appears here and nowhere below.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import threading
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 
 from flows.settings import OUTPUT_DIR, configure_prefect, default_source
@@ -16,62 +18,26 @@ configure_prefect()
 
 from prefect import flow, task, unmapped
 from prefect.cache_policies import NO_CACHE
+from prefect.utilities.annotations import quote
 
-from flows import diff, fallback, load, manifest, progress, publish, render
+from flows import diff, fallback, manifest, progress, publish, render
 from flows import report as checks
+from flows.check import EditionCheck, check_edition, check_workbook
+from flows.load import Fetched, Wanted, fetch_wanted
 from flows.merge import NetworkView, merge
-from flows.model import Contribution, Network, Outcome, Problem
-from flows.validate import check_across
+from flows.model import BuildReport, Contribution, Network, Outcome, Problem, display_name
+from flows.validate import ValidationLog, checker
 from sources.local import LocalSource
 from sources.workbook import Source, SourceError
 
 DEFAULT_YEAR = 2024
 
 
-@dataclass
-class BuildReport:
-    """What a build read, found and wrote; what the command line and the benchmark print."""
-
-    year: int | None
-    source: str
-    outcomes: list[Outcome] = field(default_factory=list)
-    files: list[tuple[str, int]] = field(default_factory=list)
-    folder: str = ""
-    draft: bool = False
-    strict: bool = False
-    timings: dict[str, float] = field(default_factory=dict)
-    out: str = ""
-    reports: list[tuple[str, int]] = field(default_factory=list)
-    unchanged: str = ""  # when nothing changed: the date of the edition still published
-    drive: list[tuple[str, str, bool]] = field(default_factory=list)
-    drive_error: str = ""
-    data_docs: bool = False
-    previous: str = ""  # the earlier edition the programme's annex compares with
-    previous_error: str = ""
-
-    @property
-    def problems(self) -> list[Problem]:
-        return [p for o in self.outcomes for p in o.problems]
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "error"]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "warning"]
-
-    @property
-    def exit_code(self) -> int:
-        """0 when every workbook made it in, 1 when problems kept data out."""
-        return 1 if self.errors else 0
-
-
 def warm_up() -> threading.Thread:
     """Import the heavy checkers and renderers in the background while Prefect starts its API."""
 
     def work() -> None:
-        load.checker()
+        checker()
         import weasyprint  # noqa: F401
 
     thread = threading.Thread(target=work, name="warm-up", daemon=True)
@@ -79,14 +45,10 @@ def warm_up() -> threading.Thread:
     return thread
 
 
-@task(name="lire-classeur", cache_policy=NO_CACHE)
-def read_workbook(
-    source: Source, kind: load.Kind, name: str, sheet: str, reference: str | None = None
-) -> load.Fetched:
+@task(name="lire", task_run_name="lire · {wanted.sheet}", cache_policy=NO_CACHE)
+def read_workbook(source: Source, wanted: Wanted) -> Fetched:
     """Read one workbook from the source; a failure is a problem (the Google client retries itself)."""
-    fetched = load.fetch(source, kind, name, sheet, reference)
-    progress.advance(name)
-    return fetched
+    return fetch_wanted(source, wanted)
 
 
 def _check_key(context: object, parameters: dict[str, object]) -> str:
@@ -99,14 +61,42 @@ def _check_key(context: object, parameters: dict[str, object]) -> str:
 
 
 @task(
-    name="controler-classeur",
+    name="contrôler",
+    task_run_name="contrôler · {fetched.sheet}",
     cache_key_fn=_check_key,
     persist_result=True,
     result_serializer="pickle",
 )
-def check_workbook(fetched: load.Fetched, network: Network | None) -> Outcome:
+def check_task(fetched: Fetched, network: Network | None, log: ValidationLog | None) -> Outcome:
     """Parse one workbook and run its Great Expectations suites."""
-    return load.check(fetched, network)
+    return check_workbook(fetched, network, log)
+
+
+def _read_tasks(source: Source, wanted: list[Wanted]) -> Iterator[Fetched]:
+    for future in read_workbook.map(unmapped(source), wanted):
+        yield future.result()
+
+
+def _check_tasks(refresh: bool):
+    # Data Docs need every validation run again: cached outcomes would skip the suites.
+    checking = check_task.with_options(refresh_cache=refresh or None)
+
+    def run(
+        fetched: list[Fetched], network: Network | None, log: ValidationLog | None
+    ) -> Iterator[Outcome]:
+        for future in checking.map(fetched, unmapped(network), unmapped(log)):
+            yield future.result()
+
+    return run
+
+
+@task(name="données-valides", cache_policy=NO_CACHE)
+def settle_task(checked: EditionCheck, out: Path) -> EditionCheck:
+    """Keep each valid workbook as its last valid copy; print the others from theirs.
+
+    Passed quoted: Prefect need not walk every record of the edition looking for futures.
+    """
+    return fallback.settle(checked, out)
 
 
 @task(name="fusionner", cache_policy=NO_CACHE)
@@ -123,51 +113,33 @@ def _render_key(context: object, parameters: dict[str, object]) -> str:
 
 @task(
     name="mettre-en-page",
+    task_run_name="mettre en page · {title}",
     cache_key_fn=_render_key,
     persist_result=True,
     result_serializer="pickle",
 )
-def render_pdf(key: str, html: str) -> bytes:
+def render_pdf(key: str, title: str, html: str) -> bytes:
     """One PDF; cached on the hash of its HTML and of the templates, so unchanged ones are reused."""
     return render.pdf_bytes(html)
 
 
 def render_documents(
-    network: Network,
-    outcomes: dict[str, Outcome],
-    contributions: list[tuple[Contribution, dt.date]],
+    documents: list[render.Document],
     view: NetworkView,
+    network: Network,
     staging: Path,
-    draft: bool,
     data_date: dt.date,
-    changes: diff.EditionDiff | None = None,
 ) -> dict[str, dict[str, object]]:
-    """Render the programme, each contribution and the network view into `staging`.
+    """Lay out each document (a task each) and the network view into `staging`.
 
     Returns each document's title and number of pages, by path, for the manifest and the index.
     """
-    year = network.programme.year
-    documents = [
-        (
-            f"programme-{year}.pdf",
-            network.programme.title,
-            render.programme_html(network, outcomes, view, data_date, draft, changes),
-        )
-    ]
-    names = render.document_names([contribution.subject for contribution, _ in contributions])
-    for (contribution, contribution_date), slug in zip(contributions, names, strict=True):
-        html = render.contribution_html(network, contribution, contribution_date, draft)
-        documents.append((f"contributions/{slug}.pdf", contribution.subject, html))
     described: dict[str, dict[str, object]] = {}
-    for name, title, html in documents:
-        target = staging / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        pdf = render_pdf(_document_key(html), html)
-        target.write_bytes(pdf)
-        described[name] = {"title": title, "pages": render.page_count(pdf)}
-        progress.advance(title)
-    render.write_view_xlsx(view, network, staging / f"reseau-{year}.xlsx", data_date)
-    described[f"reseau-{year}.xlsx"] = {"title": "Vue du réseau (tableur)", "pages": None}
+    for document in documents:
+        pdf = render_pdf(_document_key(document.html), document.title, document.html)
+        described[document.name] = render.place_pdf(staging, document, pdf)
+        progress.advance(document.title)
+    described |= render.place_view_xlsx(view, network, staging, data_date)
     progress.advance("Vue du réseau")
     return described
 
@@ -177,6 +149,12 @@ def _document_key(html: str) -> str:
     return manifest.fingerprint(
         html, manifest.templates_digest(), manifest.rendering_digest(), manifest.package_versions()
     )
+
+
+@task(name="publier", cache_policy=NO_CACHE)
+def publish_task(staging: Path, edition: Path, record: dict[str, object] | None) -> Path:
+    """Publish the staged set (a draft when there is no manifest); where it went."""
+    return publish.place(staging, edition, record)
 
 
 @flow(name="build-edition", log_prints=False)
@@ -201,31 +179,111 @@ def build_edition(
     default the bundled edition of the year before, when there is one.
     """
     out_dir = Path(out) if out else OUTPUT_DIR
-    if google:
-        from sources.google import GoogleSource
-
-        edition: Source = GoogleSource(google)
-    else:
-        edition = LocalSource(Path(source) if source else default_source(year or DEFAULT_YEAR))
+    edition = _source(year, source, google)
     report = BuildReport(
         year, edition.description, strict=strict, out=str(out_dir), data_docs=data_docs
     )
-    checker = load.checker()
-    checker.keep_results, checker.results = data_docs, []
-    clock = _Clock()
+    log = ValidationLog() if data_docs else None
+    clock = progress.Clock()
     with publish.exclusive(out_dir):
-        _build(report, edition, out_dir, clock, year, Path(previous) if previous else None)
-        report.year = report.year or year or DEFAULT_YEAR
+        checked = check_edition(
+            edition,
+            year,
+            out=out_dir,
+            log=log,
+            read=_read_tasks,
+            check=_check_tasks(data_docs),
+            clock=clock,
+        )
+        if checked.record is not None:
+            with clock("check"):
+                checked = settle_task(quote(checked), out_dir)
+        report.outcomes = checked.outcomes
+        report.year = checked.record.programme.year if checked.record else year or DEFAULT_YEAR
+        report.draft = checked.record is not None and bool(report.errors)
+        if checked.record is not None and not (strict and report.draft):
+            _make_documents(report, checked, edition, out_dir, clock, previous)
         if feedback and google:
             with clock("feedback"):
                 _write_feedback(report)
         if publish_drive and report.files and not report.draft:
             with clock("drive"):
                 _publish_to_drive(report, publish_drive)
-        report.reports = _write_checks(report, out_dir, data_docs)
+        report.reports = _write_checks(report, out_dir, log)
         publish.write_index(out_dir)
     report.timings = clock.done()
     return report
+
+
+def _source(year: int | None, source: str | None, google: str | None) -> Source:
+    if google:
+        from sources.google import GoogleSource
+
+        return GoogleSource(google)
+    return LocalSource(Path(source) if source else default_source(year or DEFAULT_YEAR))
+
+
+def _make_documents(
+    report: BuildReport,
+    checked: EditionCheck,
+    source: Source,
+    out_dir: Path,
+    clock: progress.Clock,
+    previous: str | None,
+) -> None:
+    """Merge, render and publish (or write the draft), unless nothing changed since the last one."""
+    network = checked.record
+    assert network is not None
+    facts = diff.facts_of(network, checked.groups, report.source)
+    current = source.folder if isinstance(source, LocalSource) else None
+    comparison = diff.compare_with_previous(
+        facts, Path(previous) if previous else None, current, out_dir
+    )
+    report.previous, report.previous_error = comparison.previous, comparison.error
+    # Each document is dated by the data it prints, so that unchanged data give an unchanged document.
+    data_date = manifest.data_date([checked.network, *checked.groups.values()])
+    dated = [
+        (o.record, manifest.data_date([checked.network, o]))
+        for o in checked.contributions.values()
+        if isinstance(o.record, Contribution)
+    ]
+    inputs = manifest.edition_inputs(
+        network, checked.outcomes[1:], data_date, report.draft, comparison.changes
+    )
+    edition = out_dir / str(network.programme.year)
+    publish.recover(edition)  # what a build stopped mid-publication left, completed first
+    published = publish.published_manifest(edition)
+    if not report.draft and published and published.get("inputs") == inputs:
+        report.unchanged = published.get("published", "")
+        report.folder = str(edition)
+        return
+
+    with clock("merge"):
+        view = merge_view(network, checked.groups, [c for c, _ in dated])
+    progress.stage("Production des documents", 2 + len(dated))
+    with clock("render"):
+        staging = publish.staging_folder(out_dir)
+        documents = render.documents(
+            network, checked.groups, dated, view, data_date, report.draft, comparison.changes
+        )
+        described = render_documents(documents, view, network, staging, data_date)
+    with clock("publish"):
+        record = None
+        if not report.draft:
+            checks.write_reports(_checks_data(report), staging)
+            record = manifest.describe(
+                report.year, report.source, report.outcomes, checked.fetched, inputs
+            )
+            record |= {
+                "data_date": data_date.isoformat(),
+                "documents": described,
+                "facts": diff.as_json(facts),  # what next year's « Évolutions » compares with
+            }
+        target = publish_task(staging, edition, record)
+        if record is not None:
+            _publication_artifact(report, target)
+    report.folder = str(target)
+    report.files = publish.linked_files(target)
 
 
 def _write_feedback(report: BuildReport) -> None:
@@ -251,7 +309,7 @@ def _write_feedback(report: BuildReport) -> None:
             )
             problem = Problem(
                 "warning",
-                load.display_name(outcome.kind, outcome.name),
+                display_name(outcome.kind, outcome.name),
                 f"l'onglet « Contrôles » n'a pas pu être écrit dans le classeur ({why})",
             )
             report.outcomes[index] = replace(outcome, problems=outcome.problems + (problem,))
@@ -274,159 +332,9 @@ def _publish_to_drive(report: BuildReport, folder: str) -> None:
         report.drive_error = f"dépôt dans Drive impossible ({status or type(error).__name__})"
 
 
-def _build(
-    report: BuildReport,
-    source: Source,
-    out_dir: Path,
-    clock: _Clock,
-    year: int | None,
-    previous: Path | None = None,
-) -> None:
-    """Read, check, merge, render and publish into `report`; returns early when it must stop."""
-    progress.stage("Lecture du classeur réseau", 1)
-    with clock("read"):
-        fetched_network = read_workbook(source, "network", "Réseau", load.NETWORK_SHEET)
-    with clock("check"):
-        network_outcome = check_workbook.with_options(refresh_cache=report.data_docs or None)(
-            fetched_network, None
-        )
-    report.outcomes.append(network_outcome)
-    network = network_outcome.record
-    if not isinstance(network, Network):
-        return
-    if year is not None and network.programme.year != year:
-        report.outcomes[0] = _year_mismatch(network_outcome, year)
-        return
-    report.year = network.programme.year
-    source.keep_snapshots(out_dir / str(report.year) / "snapshots")
-
-    registrations = [("group", r) for r in network.groups]
-    registrations += [("contribution", r) for r in network.contributions]
-    progress.stage("Lecture des classeurs", len(registrations))
-    with clock("read"):
-        fetched = read_workbook.map(
-            source,
-            [kind for kind, _ in registrations],
-            [r.name for _, r in registrations],
-            [r.sheet for _, r in registrations],
-            [r.cell for _, r in registrations],
-        ).result()
-    progress.stage("Contrôle des classeurs", len(registrations))
-    with clock("check"):
-        # Cached outcomes skip the task body, so progress is told here, as each one arrives.
-        checking = check_workbook.with_options(refresh_cache=report.data_docs or None)
-        outcomes = []
-        for future in checking.map(fetched, unmapped(network)):
-            outcomes.append(future.result())
-            progress.advance(outcomes[-1].name)
-        groups = check_across(network, {o.sheet: o for o in outcomes if o.kind == "group"})
-        contribution_outcomes = {o.sheet: o for o in outcomes if o.kind == "contribution"}
-        kept = fallback.valid_folder(out_dir, network.programme.year)
-        fallback.remember_valid(fetched, {**groups, **contribution_outcomes}, kept)
-        groups = {sheet: fallback.fall_back(o, kept, network) for sheet, o in groups.items()}
-        contribution_outcomes = {
-            sheet: fallback.fall_back(o, kept, network)
-            for sheet, o in contribution_outcomes.items()
-        }
-    report.outcomes += list(groups.values()) + list(contribution_outcomes.values())
-    contributions = [
-        o.record for o in contribution_outcomes.values() if isinstance(o.record, Contribution)
-    ]
-    report.draft = bool(report.errors)
-    if report.strict and report.draft:
-        return
-
-    facts = diff.facts_of(network, groups, report.source)
-    changes = _changes(report, source, network, facts, previous, out_dir)
-    edition = out_dir / str(network.programme.year)
-    # Each document is dated by the data it prints, so that unchanged data give an unchanged document.
-    data_date = manifest.data_date([report.outcomes[0], *groups.values()])
-    dated = [
-        (o.record, manifest.data_date([report.outcomes[0], o]))
-        for o in contribution_outcomes.values()
-        if isinstance(o.record, Contribution)
-    ]
-    inputs = manifest.fingerprint(
-        network,
-        [(o.sheet, o.status, o.record, o.data_date) for o in report.outcomes[1:]],
-        data_date,
-        report.draft,
-        changes,
-        manifest.templates_digest(),
-        manifest.rendering_digest(),
-        manifest.package_versions(),
-    )
-    publish.recover(edition)  # what a build stopped mid-publication left, completed first
-    published = publish.published_manifest(edition)
-    if not report.draft and published and published.get("inputs") == inputs:
-        report.unchanged = published.get("published", "")
-        report.folder = str(edition)
-        return
-
-    with clock("merge"):
-        view = merge_view(network, groups, contributions)
-    progress.stage("Production des documents", 2 + len(contributions))
-    with clock("render"):
-        staging = publish.staging_folder(out_dir)
-        documents = render_documents(
-            network, groups, dated, view, staging, report.draft, data_date, changes
-        )
-    with clock("publish"):
-        if report.draft:
-            target = publish.publish_draft(staging, edition)
-            placed = sorted(p for p in target.rglob("*") if p.is_file())
-        else:
-            checks.write_reports(_checks_data(report), staging)
-            record = manifest.describe(report, [fetched_network, *fetched], inputs)
-            record |= {
-                "data_date": data_date.isoformat(),
-                "documents": documents,
-                "facts": diff.as_json(facts),  # what next year's « Évolutions » compares with
-            }
-            target = publish.publish(staging, edition, record)
-            placed = sorted(p for p in target.rglob("*") if p.is_file())
-            _publication_artifact(report, target)
-    report.folder = str(target)
-    report.files = [(str(p), p.stat().st_size) for p in placed if p.name not in publish.NOT_LINKED]
-
-
-def _changes(
-    report: BuildReport,
-    source: Source,
-    network: Network,
-    facts: diff.EditionFacts,
-    previous: Path | None,
-    out_dir: Path,
-) -> diff.EditionDiff | None:
-    """What changed since the earlier edition: the one named, else the year before's."""
-    current = source.folder if isinstance(source, LocalSource) else None
-    folder = previous or diff.previous_folder(network.programme.year, current, out_dir)
-    if folder is None:
-        return None
-    try:
-        before = diff.read_facts(folder)
-    except diff.EditionNotFound as error:
-        report.previous_error = str(error)
-        return None
-    report.previous = f"{before.year} ({folder})"
-    return diff.compare(before, facts)
-
-
 def _checks_data(report: BuildReport) -> dict:
     data = checks.report_data(report.year, report.source, report.outcomes, dt.datetime.now(dt.UTC))
-    return data | {"publication": _publication(report)}
-
-
-def _publication(report: BuildReport) -> dict[str, str]:
-    """What the build did with the edition, and where, for the top of the checks report."""
-    edition = str(Path(report.out) / str(report.year))
-    if report.unchanged:
-        return {"state": "unchanged", "where": edition, "published": report.unchanged}
-    if report.draft and report.files:
-        return {"state": "draft", "where": report.folder}
-    if report.draft or not report.outcomes or report.outcomes[0].record is None:
-        return {"state": "nothing", "where": edition, "strict": str(report.strict and report.draft)}
-    return {"state": "published", "where": edition}
+    return data | {"publication": report.publication}
 
 
 def _publication_artifact(report: BuildReport, archive: Path) -> None:
@@ -459,51 +367,20 @@ def _publication_artifact(report: BuildReport, archive: Path) -> None:
     )
 
 
-def _write_checks(report: BuildReport, out_dir: Path, data_docs: bool) -> list[tuple[str, int]]:
+def _write_checks(
+    report: BuildReport, out_dir: Path, log: ValidationLog | None
+) -> list[tuple[str, int]]:
     """The checks report of every build, beside the published edition, and its Prefect artifact."""
     from prefect.artifacts import create_markdown_artifact
 
     folder = out_dir / str(report.year)
     data = _checks_data(report)
     written = checks.write_reports(data, folder)
-    if data_docs:
-        written += checks.write_data_docs(load.checker().results, folder / "data-docs")
+    if log is not None:
+        written += checks.write_data_docs(log.results, folder / "data-docs")
     create_markdown_artifact(
         key=f"controles-{report.year}",
         markdown=checks.markdown(data),
         description=f"État des classeurs de l'édition {report.year}",
     )
     return [(str(p), p.stat().st_size) for p in written]
-
-
-class _Clock:
-    """Wall time per stage, summed over the stage's visits, plus the flow's total."""
-
-    def __init__(self) -> None:
-        self.started = time.perf_counter()
-        self.stages: dict[str, float] = {}
-
-    @contextmanager
-    def __call__(self, stage: str) -> Iterator[None]:
-        begun = time.perf_counter()
-        try:
-            yield
-        finally:
-            self.stages[stage] = self.stages.get(stage, 0.0) + time.perf_counter() - begun
-
-    def done(self) -> dict[str, float]:
-        return {**self.stages, "total": time.perf_counter() - self.started}
-
-
-def _year_mismatch(outcome: Outcome, year: int) -> Outcome:
-    network = outcome.record
-    assert isinstance(network, Network)
-    problem = Problem(
-        "error",
-        "Réseau",
-        f"l'édition demandée est {year} mais le classeur réseau décrit l'année {network.programme.year}",
-        "Programme",
-        None,
-        str(network.programme.year),
-    )
-    return replace(outcome, record=None, problems=outcome.problems + (problem,))

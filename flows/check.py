@@ -1,42 +1,219 @@
-"""Checking without building: a whole edition folder, or one workbook against its edition's network.
+"""Checking: one workbook parsed and run through its suites, a whole edition, a path given on the
+command line. `recueil build` and `recueil check` check an edition with the same `check_edition`.
 
-Every check is remembered by content (flows/checkcache.py): an unchanged workbook is answered from
-the cache, without importing Great Expectations or pandas.
+`recueil check` remembers every check by content (flows/checkcache.py): an unchanged workbook is
+answered from the cache, without importing Great Expectations or pandas.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
-from flows import checkcache, load
-from flows.model import Network, Outcome, Problem
+from flows import checkcache, progress
+from flows.centres import CentreIndex
+from flows.load import NETWORK, Fetched, Wanted, fetch_wanted, registered
+from flows.model import Kind, Network, Outcome, Problem, display_name
+from flows.parse import Parsed, parse_contribution, parse_group, parse_network
+from flows.validate import ValidationLog, check_across, checker
 from sources.local import NETWORK_NAME, LocalSource, read_workbook
 from sources.workbook import Source, SourceError, Workbook
+
+logger = logging.getLogger(__name__)
 
 
 class UsageError(Exception):
     """The path given cannot be checked; the message says why, in French."""
 
 
-def check_edition(folder: Path) -> list[Outcome]:
-    """The network workbook and every workbook it registers, checked."""
-    return check_source(LocalSource(folder))
+def check_workbook(
+    fetched: Fetched, network: Network | None = None, log: ValidationLog | None = None
+) -> Outcome:
+    """Parse a fetched workbook into its record and run its suites; errors keep the record out."""
+    if fetched.workbook is None:
+        problems = (fetched.problem,) if fetched.problem else ()
+        return Outcome(fetched.kind, fetched.name, fetched.sheet, None, problems)
+    display = display_name(fetched.kind, fetched.name)
+    try:
+        parsed, parameters, centres = _parse(fetched, display, network)
+        problems = parsed.problems + checker().check(
+            fetched.kind, display, parsed.staged, parameters, centres, log
+        )
+    except Exception as error:  # a defect of ours must cost one workbook, never the build
+        logger.exception("checking %s failed", fetched.sheet)
+        message = (
+            f"le classeur n'a pas pu être contrôlé (erreur interne {type(error).__name__}) : "
+            "signalez-le à la coordination"
+        )
+        problem = Problem("error", display, message)
+        return Outcome(fetched.kind, fetched.name, fetched.sheet, None, (problem,))
+    errors = any(p.severity == "error" for p in problems)
+    return Outcome(
+        fetched.kind,
+        fetched.name,
+        fetched.sheet,
+        None if errors else parsed.record,
+        tuple(problems),
+        fetched.workbook.modified,
+        _name_cell(fetched.kind, parsed),
+    )
+
+
+def _parse(
+    fetched: Fetched, display: str, network: Network | None
+) -> tuple[Parsed, dict[str, int], CentreIndex | None]:
+    assert fetched.workbook is not None
+    if fetched.kind == "network":
+        parsed = parse_network(fetched.workbook)
+        total = len(parsed.record.centres) if isinstance(parsed.record, Network) else 0
+        return parsed, {"centre_total": total}, None
+    assert network is not None, "a group or contribution is checked against its network"
+    centres = CentreIndex(network.centres)
+    parameters = {"centre_total": len(centres), "year": network.programme.year}
+    if fetched.kind == "group":
+        return parse_group(fetched.workbook, display, centres), parameters, centres
+    return parse_contribution(fetched.workbook, display, centres), parameters, centres
+
+
+def _name_cell(kind: Kind, parsed: Parsed) -> str | None:
+    labels = {"group": ("Fiche", "name"), "contribution": ("Contribution", "subject")}.get(kind)
+    if labels is None or labels[0] not in parsed.staged:
+        return None
+    return parsed.staged[labels[0]][0].cell(labels[1])
+
+
+@dataclass(frozen=True)
+class EditionCheck:
+    """The network workbook and every workbook it registers, read and checked."""
+
+    network: Outcome
+    fetched: tuple[Fetched, ...]  # the network's first, then the registered ones
+    groups: dict[str, Outcome] = field(default_factory=dict)  # by sheet, in registration order
+    contributions: dict[str, Outcome] = field(default_factory=dict)
+
+    @property
+    def record(self) -> Network | None:
+        """The network, when its workbook made it through (else nothing else was read)."""
+        return self.network.record if isinstance(self.network.record, Network) else None
+
+    @property
+    def outcomes(self) -> list[Outcome]:
+        """The network's outcome, then the groups', then the contributions'."""
+        return [self.network, *self.groups.values(), *self.contributions.values()]
+
+
+# How an edition's workbooks are read and checked: one after the other by default; the build's flow
+# passes Prefect tasks instead. Both yield each result as it arrives, so that progress is told then.
+Read = Callable[[Source, list[Wanted]], Iterable[Fetched]]
+Check = Callable[[list[Fetched], Network | None, ValidationLog | None], Iterable[Outcome]]
+Across = Callable[[Network, dict[str, Outcome], ValidationLog | None], dict[str, Outcome]]
+
+
+def read_each(source: Source, wanted: list[Wanted]) -> Iterator[Fetched]:
+    for item in wanted:
+        yield fetch_wanted(source, item)
+
+
+def check_each(
+    fetched: list[Fetched], network: Network | None, log: ValidationLog | None
+) -> Iterator[Outcome]:
+    for item in fetched:
+        yield check_workbook(item, network, log)
+
+
+def check_remembered(
+    fetched: list[Fetched], network: Network | None, log: ValidationLog | None = None
+) -> Iterator[Outcome]:
+    """Each workbook checked, or its outcome remembered from an earlier check of the same content."""
+    for item in fetched:
+        yield checkcache.check(item, network, check_workbook)
+
+
+def across_remembered(
+    network: Network, outcomes: dict[str, Outcome], log: ValidationLog | None = None
+) -> dict[str, Outcome]:
+    return checkcache.check_across(network, outcomes, check_across)
+
+
+def check_edition(
+    source: Source,
+    year: int | None = None,
+    *,
+    out: Path | None = None,
+    log: ValidationLog | None = None,
+    read: Read = read_each,
+    check: Check = check_each,
+    across: Across = check_across,
+    clock: progress.Clock | None = None,
+) -> EditionCheck:
+    """Read and check the network workbook, then every workbook it registers, then across them.
+
+    `year`, when given, is the edition expected: a network of another year is an error. `out`, when
+    given, is the output folder, below which a source pulled from elsewhere keeps its snapshots.
+    """
+    clock = clock or progress.Clock()
+    progress.stage("Lecture du classeur réseau", 1)
+    with clock("read"):
+        network_fetched = _arrived(read(source, [NETWORK]))[0]
+    with clock("check"):
+        network_outcome = next(iter(check([network_fetched], None, log)))
+    network = network_outcome.record
+    if not isinstance(network, Network):
+        return EditionCheck(network_outcome, (network_fetched,))
+    if year is not None and network.programme.year != year:
+        return EditionCheck(_year_mismatch(network_outcome, year), (network_fetched,))
+    if out is not None:
+        source.keep_snapshots(out / str(network.programme.year) / "snapshots")
+    wanted = registered(network)
+    progress.stage("Lecture des classeurs", len(wanted))
+    with clock("read"):
+        fetched = _arrived(read(source, wanted))
+    progress.stage("Contrôle des classeurs", len(wanted))
+    with clock("check"):
+        outcomes = _arrived(check(fetched, network, log))
+        groups = across(network, {o.sheet: o for o in outcomes if o.kind == "group"}, log)
+    return EditionCheck(
+        network_outcome,
+        (network_fetched, *fetched),
+        groups,
+        {o.sheet: o for o in outcomes if o.kind == "contribution"},
+    )
+
+
+def _arrived(results: Iterable[Any]) -> list[Any]:
+    """Every result, progress told as each one arrives."""
+    arrived = []
+    for result in results:
+        arrived.append(result)
+        progress.advance(result.name)
+    return arrived
+
+
+def _year_mismatch(outcome: Outcome, year: int) -> Outcome:
+    network = outcome.record
+    assert isinstance(network, Network)
+    problem = Problem(
+        "error",
+        "Réseau",
+        f"l'édition demandée est {year} mais le classeur réseau décrit l'année {network.programme.year}",
+        "Programme",
+        None,
+        str(network.programme.year),
+    )
+    return replace(outcome, record=None, problems=outcome.problems + (problem,))
 
 
 def check_source(source: Source) -> list[Outcome]:
-    """The network workbook of a source and every workbook it registers, checked."""
-    network_outcome = checkcache.check(load.fetch_network(source))
-    network = network_outcome.record
-    if not isinstance(network, Network):
-        return [network_outcome]
-    registrations = [("group", r) for r in network.groups]
-    registrations += [("contribution", r) for r in network.contributions]
-    outcomes = [
-        checkcache.check(load.fetch(source, kind, r.name, r.sheet, r.cell), network)
-        for kind, r in registrations
-    ]
-    groups = checkcache.check_across(network, {o.sheet: o for o in outcomes if o.kind == "group"})
-    return [network_outcome, *(groups.get(o.sheet, o) for o in outcomes)]
+    """The network workbook of a source and every workbook it registers, checked (or remembered)."""
+    return check_edition(source, check=check_remembered, across=across_remembered).outcomes
+
+
+def check_folder(folder: Path) -> list[Outcome]:
+    """The network workbook of an edition folder and every workbook it registers, checked."""
+    return check_source(LocalSource(folder))
 
 
 def check_path(path: Path, network_path: Path | None = None) -> list[Outcome]:
@@ -44,7 +221,7 @@ def check_path(path: Path, network_path: Path | None = None) -> list[Outcome]:
     if not path.exists():
         raise UsageError(f"introuvable : {path}")
     if path.is_dir() and _network_in(path) is not None:
-        return check_edition(path)
+        return check_folder(path)
     try:
         workbook = read_workbook(path)
     except SourceError as error:
@@ -55,7 +232,11 @@ def check_path(path: Path, network_path: Path | None = None) -> list[Outcome]:
         ]
     kind = _kind(workbook)
     if kind == "network":
-        return [checkcache.check(load.Fetched("network", "Réseau", path.name, workbook))]
+        return [
+            checkcache.check(
+                Fetched("network", "Réseau", path.name, workbook), None, check_workbook
+            )
+        ]
     network = _network_for(path, network_path)
     name = next(
         (
@@ -65,7 +246,7 @@ def check_path(path: Path, network_path: Path | None = None) -> list[Outcome]:
         ),
         path.stem,
     )
-    return [checkcache.check(load.Fetched(kind, name, path.stem, workbook), network)]
+    return [checkcache.check(Fetched(kind, name, path.stem, workbook), network, check_workbook)]
 
 
 def _network_in(folder: Path) -> Path | None:
@@ -79,7 +260,7 @@ def _network_in(folder: Path) -> Path | None:
     return None
 
 
-def _kind(workbook: Workbook) -> load.Kind:
+def _kind(workbook: Workbook) -> Kind:
     if workbook.tab("Programme") is not None:
         return "network"
     if workbook.tab("Fiche") is not None:
@@ -102,7 +283,9 @@ def _network_for(path: Path, network_path: Path | None) -> Network:
         workbook = read_workbook(located, NETWORK_NAME)
     except SourceError as error:
         raise UsageError(f"le classeur réseau {located} est illisible : {error.message}") from None
-    outcome = checkcache.check(load.Fetched("network", "Réseau", NETWORK_NAME, workbook))
+    outcome = checkcache.check(
+        Fetched("network", "Réseau", NETWORK_NAME, workbook), None, check_workbook
+    )
     if not isinstance(outcome.record, Network):
         problems = "; ".join(str(p) for p in outcome.errors[:3])
         raise UsageError(f"le classeur réseau {located} a des erreurs : {problems}")

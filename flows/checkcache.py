@@ -70,19 +70,26 @@ def _prune(folder: Path) -> None:
         old.unlink(missing_ok=True)
 
 
-def check(fetched: load.Fetched, network: Network | None = None) -> Outcome:
-    """`load.check`, remembered: the same inputs, code and packages give the same outcome."""
+def check(
+    fetched: load.Fetched,
+    network: Network | None,
+    compute: Callable[[load.Fetched, Network | None], Outcome],
+) -> Outcome:
+    """`compute(fetched, network)` (checking one workbook), remembered: the same inputs, code and
+    packages give the same outcome."""
     key = manifest.fingerprint(
         "check", fetched, network, manifest.code_digest(), manifest.package_versions()
     )
-    return _remembered(key, lambda: load.check(fetched, network))
+    return _remembered(key, lambda: compute(fetched, network))
 
 
-def check_across(network: Network, outcomes: dict[str, Outcome]) -> dict[str, Outcome]:
-    """`validate.check_across` (the merged view's suite), remembered on the same terms."""
-    from flows.validate import check_across as check_view
-
+def check_across(
+    network: Network,
+    outcomes: dict[str, Outcome],
+    compute: Callable[[Network, dict[str, Outcome]], dict[str, Outcome]],
+) -> dict[str, Outcome]:
+    """`compute(network, outcomes)` (the merged view's suite), remembered on the same terms."""
     key = manifest.fingerprint(
         "across", network, outcomes, manifest.code_digest(), manifest.package_versions()
     )
-    return _remembered(key, lambda: check_view(network, outcomes))
+    return _remembered(key, lambda: compute(network, outcomes))

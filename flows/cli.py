@@ -14,7 +14,7 @@ from flows import alerts, french_argparse
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from flows.build import BuildReport
+    from flows.model import BuildReport
 
 USAGE_ERROR = 2
 
@@ -272,7 +272,8 @@ def _sheets_feedback(console: Console, arguments: argparse.Namespace) -> int:
 
 
 def _sheets_init(console: Console, arguments: argparse.Namespace) -> int:
-    from flows import load
+    from flows.check import check_workbook
+    from flows.load import fetch_network
     from flows.model import Network
     from flows.settings import default_source
     from flows.sheets import create_group_workbook
@@ -284,7 +285,7 @@ def _sheets_init(console: Console, arguments: argparse.Namespace) -> int:
     source = (
         GoogleSource(network_ref, connect()) if network_ref else LocalSource(default_source(2024))
     )
-    outcome = load.check(load.fetch_network(source))
+    outcome = check_workbook(fetch_network(source))
     if not isinstance(outcome.record, Network):
         console.print(
             "[red]Le classeur réseau a des erreurs : corrigez-le d'abord (recueil check).[/]"

@@ -294,6 +294,29 @@ def previous_folder(year: int, current: Path | None = None, out: Path | None = N
     return None
 
 
+@dataclass(frozen=True)
+class Comparison:
+    """What an edition being built is compared with, for the programme's « Évolutions » annex."""
+
+    changes: EditionDiff | None = None
+    previous: str = ""  # the earlier edition, as the command line names it
+    error: str = ""  # why the earlier edition could not be read
+
+
+def compare_with_previous(
+    facts: EditionFacts, previous: Path | None, current: Path | None, out: Path
+) -> Comparison:
+    """What changed since the earlier edition: the one named, else the year before's."""
+    folder = previous or previous_folder(facts.year, current, out)
+    if folder is None:
+        return Comparison()
+    try:
+        before = read_facts(folder)
+    except EditionNotFound as error:
+        return Comparison(error=str(error))
+    return Comparison(compare(before, facts), f"{before.year} ({folder})")
+
+
 def compare(before: EditionFacts, after: EditionFacts) -> EditionDiff:
     """What changed from `before` to `after`."""
     pairs = _match(before.groups, after.groups)

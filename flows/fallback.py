@@ -7,13 +7,30 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
-from flows import load
+from flows.check import EditionCheck, check_workbook
+from flows.load import Fetched
 from flows.manifest import fingerprint
-from flows.model import Network, Outcome, Problem
+from flows.model import Network, Outcome, Problem, display_name
 from sources.snapshot import METADATA, load_workbook, recover, safe_name, save_workbook
 from sources.workbook import SourceError
 
 VALID_FOLDER = "donnees-valides"
+
+
+def settle(checked: EditionCheck, out: Path) -> EditionCheck:
+    """Keep each workbook that passed as its last valid copy; print the others from theirs."""
+    network = checked.record
+    if network is None:
+        return checked
+    kept = valid_folder(out, network.programme.year)
+    remember_valid(checked.fetched[1:], {**checked.groups, **checked.contributions}, kept)
+    return replace(
+        checked,
+        groups={sheet: fall_back(o, kept, network) for sheet, o in checked.groups.items()},
+        contributions={
+            sheet: fall_back(o, kept, network) for sheet, o in checked.contributions.items()
+        },
+    )
 
 
 def valid_folder(out: Path, year: int) -> Path:
@@ -21,7 +38,9 @@ def valid_folder(out: Path, year: int) -> Path:
     return out / str(year) / VALID_FOLDER
 
 
-def remember_valid(fetched: list[load.Fetched], outcomes: dict[str, Outcome], folder: Path) -> None:
+def remember_valid(
+    fetched: list[Fetched] | tuple[Fetched, ...], outcomes: dict[str, Outcome], folder: Path
+) -> None:
     """Save every workbook that passed all its checks as its new last valid copy."""
     checked = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     for item in fetched:
@@ -56,7 +75,7 @@ def fall_back(outcome: Outcome, folder: Path, network: Network) -> Outcome:
     recover(saved)
     if not saved.is_dir():
         return outcome
-    display = load.display_name(outcome.kind, outcome.name)
+    display = display_name(outcome.kind, outcome.name)
     try:
         workbook, metadata = load_workbook(saved, folder)
     except SourceError as error:
@@ -66,9 +85,7 @@ def fall_back(outcome: Outcome, folder: Path, network: Network) -> Outcome:
             f"la dernière version valide ne peut pas être relue : {error.message}",
         )
         return replace(outcome, problems=outcome.problems + (unreadable,))
-    replayed = load.check(
-        load.Fetched(outcome.kind, outcome.name, outcome.sheet, workbook), network
-    )
+    replayed = check_workbook(Fetched(outcome.kind, outcome.name, outcome.sheet, workbook), network)
     if replayed.record is None:  # e.g. the reference list of centres changed since
         return outcome
     from flows.render import french_date

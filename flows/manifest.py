@@ -13,7 +13,6 @@ from flows.model import Network, Outcome
 from flows.settings import ROOT, TEMPLATES_DIR
 
 if TYPE_CHECKING:
-    from flows.build import BuildReport
     from flows.load import Fetched
 
 PACKAGES = (
@@ -115,9 +114,31 @@ def data_date(outcomes: list[Outcome]) -> dt.date:
     return dt.date(network.programme.year if isinstance(network, Network) else 1970, 1, 1)
 
 
-def describe(report: BuildReport, fetched: list[Fetched], inputs: str) -> dict[str, Any]:
+def edition_inputs(
+    network: Network, outcomes: list[Outcome], date: dt.date, draft: bool, changes: object
+) -> str:
+    """What an edition's documents are made from; the same fingerprint means the same documents."""
+    return fingerprint(
+        network,
+        [(o.sheet, o.status, o.record, o.data_date) for o in outcomes],
+        date,
+        draft,
+        changes,
+        templates_digest(),
+        rendering_digest(),
+        package_versions(),
+    )
+
+
+def describe(
+    year: int | None,
+    source: str,
+    outcomes_of: list[Outcome],
+    fetched: list[Fetched] | tuple[Fetched, ...],
+    inputs: str,
+) -> dict[str, Any]:
     """The manifest of a publication, without its files (added when they are in place)."""
-    outcomes = {o.sheet: o for o in report.outcomes}
+    outcomes = {o.sheet: o for o in outcomes_of}
     sources = []
     for item in fetched:
         outcome = outcomes.get(item.sheet)
@@ -134,8 +155,8 @@ def describe(report: BuildReport, fetched: list[Fetched], inputs: str) -> dict[s
             }
         )
     return {
-        "year": report.year,
-        "source": report.source,
+        "year": year,
+        "source": source,
         "inputs": inputs,
         "sources": sources,
         "templates": {"sha256": templates_digest(), **git_state()},

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
 Severity = Literal["error", "warning"]
+Kind = Literal["network", "group", "contribution"]
 SEVERITY_LABELS = {"error": "erreur", "warning": "avertissement"}
 _FOUND_SHOWN = 80
 
@@ -191,7 +193,7 @@ class Contribution:
 class Outcome:
     """What reading and checking one workbook gave: its record (None when kept out) and problems."""
 
-    kind: Literal["network", "group", "contribution"]
+    kind: Kind
     name: str
     sheet: str
     record: Network | Group | Contribution | None
@@ -215,3 +217,61 @@ class Outcome:
         if self.ok:
             return "ok"
         return "données antérieures" if self.record is not None else "écarté"
+
+
+def display_name(kind: Kind, name: str) -> str:
+    """How problem reports name a workbook: `Réseau`, `GT Santé`, `Contribution « ... »`."""
+    if kind == "network":
+        return "Réseau"
+    return f"GT {name}" if kind == "group" else f"Contribution « {name} »"
+
+
+@dataclass
+class BuildReport:
+    """What a build read, found and wrote; what the command line and the benchmark print."""
+
+    year: int | None
+    source: str
+    outcomes: list[Outcome] = field(default_factory=list)
+    files: list[tuple[str, int]] = field(default_factory=list)
+    folder: str = ""
+    draft: bool = False
+    strict: bool = False
+    timings: dict[str, float] = field(default_factory=dict)
+    out: str = ""
+    reports: list[tuple[str, int]] = field(default_factory=list)
+    unchanged: str = ""  # when nothing changed: the date of the edition still published
+    drive: list[tuple[str, str, bool]] = field(default_factory=list)
+    drive_error: str = ""
+    data_docs: bool = False
+    previous: str = ""  # the earlier edition the programme's annex compares with
+    previous_error: str = ""
+
+    @property
+    def problems(self) -> list[Problem]:
+        return [p for o in self.outcomes for p in o.problems]
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every workbook made it in, 1 when problems kept data out."""
+        return 1 if self.errors else 0
+
+    @property
+    def publication(self) -> dict[str, str]:
+        """What the build did with the edition, and where, for the top of the checks report."""
+        edition = str(Path(self.out) / str(self.year))
+        if self.unchanged:
+            return {"state": "unchanged", "where": edition, "published": self.unchanged}
+        if self.draft and self.files:
+            return {"state": "draft", "where": self.folder}
+        if self.draft or not self.outcomes or self.outcomes[0].record is None:
+            return {"state": "nothing", "where": edition, "strict": str(self.strict and self.draft)}
+        return {"state": "published", "where": edition}

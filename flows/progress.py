@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Protocol
 
 
@@ -37,3 +40,22 @@ def stage(description: str, total: int | None = None) -> None:
 def advance(label: str) -> None:
     """One step of the current stage is done."""
     _listener.advance(label)
+
+
+class Clock:
+    """Wall time per stage, summed over the stage's visits, plus the total since it was made."""
+
+    def __init__(self) -> None:
+        self.started = time.perf_counter()
+        self.stages: dict[str, float] = {}
+
+    @contextmanager
+    def __call__(self, stage: str) -> Iterator[None]:
+        begun = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.stages[stage] = self.stages.get(stage, 0.0) + time.perf_counter() - begun
+
+    def done(self) -> dict[str, float]:
+        return {**self.stages, "total": time.perf_counter() - self.started}

@@ -107,6 +107,19 @@ def publish(
     return archive
 
 
+def place(staging: Path, edition: Path, manifest: dict[str, Any] | None) -> Path:
+    """Publish the staged set with its manifest, or, without one, make it the draft; where it went."""
+    if manifest is None:
+        return publish_draft(staging, edition)
+    return publish(staging, edition, manifest)
+
+
+def linked_files(folder: Path) -> list[tuple[str, int]]:
+    """The files of a placed set and their sizes, but for the checks report (it lives beside)."""
+    placed = sorted(p for p in folder.rglob("*") if p.is_file())
+    return [(str(p), p.stat().st_size) for p in placed if p.name not in NOT_LINKED]
+
+
 def current_archive(edition: Path) -> str | None:
     """The name of the archive `publie` points to, if an edition was ever published."""
     link = edition / CURRENT

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from markupsafe import Markup
 
@@ -290,6 +290,54 @@ def contribution_html(
         generated=generated,
         draft=draft,
     )
+
+
+class Document(NamedTuple):
+    """One PDF to lay out: its path in the edition, its title, its HTML."""
+
+    name: str
+    title: str
+    html: str
+
+
+def documents(
+    network: Network,
+    groups: dict[str, Outcome],
+    contributions: list[tuple[Contribution, dt.date]],
+    view: NetworkView,
+    data_date: dt.date,
+    draft: bool,
+    changes: EditionDiff | None = None,
+) -> list[Document]:
+    """The edition's PDFs as HTML: the programme, then each contribution (with the date it prints).
+
+    Each document is independent of the others: they may be laid out in any order, at once.
+    """
+    year = network.programme.year
+    programme = programme_html(network, groups, view, data_date, draft, changes)
+    made = [Document(f"programme-{year}.pdf", network.programme.title, programme)]
+    names = document_names([contribution.subject for contribution, _ in contributions])
+    for (contribution, printed), slug in zip(contributions, names, strict=True):
+        html = contribution_html(network, contribution, printed, draft)
+        made.append(Document(f"contributions/{slug}.pdf", contribution.subject, html))
+    return made
+
+
+def place_pdf(staging: Path, document: Document, pdf: bytes) -> dict[str, object]:
+    """Write one laid-out document into the staging folder; its title and pages, for the manifest."""
+    target = staging / document.name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(pdf)
+    return {"title": document.title, "pages": page_count(pdf)}
+
+
+def place_view_xlsx(
+    view: NetworkView, network: Network, staging: Path, date: dt.date
+) -> dict[str, dict[str, object]]:
+    """The network view as a spreadsheet in the staging folder, described for the manifest."""
+    name = f"reseau-{network.programme.year}.xlsx"
+    write_view_xlsx(view, network, staging / name, date)
+    return {name: {"title": "Vue du réseau (tableur)", "pages": None}}
 
 
 def page_count(pdf: bytes) -> int:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from flows.centres import CentreIndex
 from flows.fields import parse_count, parse_creation, parse_date, parse_meeting_count
-from flows.model import Group, Network, Outcome, Problem
+from flows.model import Group, Network, Outcome, Problem, display_name
 from flows.parse import Row, Value
 from flows.settings import EXPECTATIONS_DIR
 from sources.workbook import match_key
@@ -98,6 +98,38 @@ def load_suite_files() -> dict[str, dict[str, Any]]:
     return suites
 
 
+class ValidationLog:
+    """The Great Expectations results of one build, kept for its Data Docs when they are asked for.
+
+    Passed explicitly to whatever checks a workbook: several checks may run at once, in threads.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.results: list[tuple[str, str, Any]] = []
+
+    def keep(self, workbook: str, tab: str, result: Any) -> None:
+        with self._lock:
+            self.results.append((workbook, tab, result))
+
+
+_checker_lock = threading.Lock()
+
+
+@cache
+def _create_checker() -> Checker:
+    return Checker()
+
+
+def checker() -> Checker:
+    """The process's one Great Expectations context, created on first use by whichever thread.
+
+    It holds no state of a build: what a build keeps goes to its own `ValidationLog`.
+    """
+    with _checker_lock:
+        return _create_checker()
+
+
 class Checker:
     """One Great Expectations context and the suites, loaded once, shared by every workbook."""
 
@@ -111,8 +143,6 @@ class Checker:
                 logging.getLogger(name).setLevel(logging.ERROR)
 
         self._lock = threading.Lock()
-        self.keep_results = False
-        self.results: list[tuple[str, str, Any]] = []
         context = gx.get_context(mode="ephemeral")
         context.variables.progress_bars = ProgressBarsConfig(globally=False)
         asset = context.data_sources.add_pandas("recueil").add_dataframe_asset("tabs")
@@ -136,6 +166,7 @@ class Checker:
         staged: dict[str, list[Row]],
         parameters: dict[str, Any],
         centres: CentreIndex | None = None,
+        log: ValidationLog | None = None,
     ) -> list[Problem]:
         """Run the suite of every staged tab of one workbook; failures as problems."""
         problems: list[Problem] = []
@@ -146,14 +177,16 @@ class Checker:
                 continue
             frame = self._frame(name, rows, staged, centres, self._columns[name])
             displays = [display] * max(1, len(rows))  # table-level failures name the workbook too
-            problems += self._validate(name, frame, rows, displays, tab, parameters)
+            problems += self._validate(name, frame, rows, displays, tab, parameters, log)
         return problems
 
-    def check_view(self, rows: list[Row], displays: list[str]) -> list[tuple[int, Problem]]:
+    def check_view(
+        self, rows: list[Row], displays: list[str], log: ValidationLog | None = None
+    ) -> list[tuple[int, Problem]]:
         """Run the merged view's suite: one row per printed group, failures by row index."""
         name = "view.groupes"
         frame = self._frame(name, rows, {}, None, self._columns[name])
-        problems = self._validate(name, frame, rows, displays, "Fiche", {})
+        problems = self._validate(name, frame, rows, displays, "Fiche", {}, log)
         return [(displays.index(p.workbook), p) for p in problems]
 
     def _validate(
@@ -164,6 +197,7 @@ class Checker:
         displays: list[str],
         tab: str,
         parameters: dict[str, Any],
+        log: ValidationLog | None,
     ) -> list[Problem]:
         with self._lock:  # one GX context; its batch registry is not thread-safe
             batch = self._batches.get_batch(batch_parameters={"dataframe": frame})
@@ -175,10 +209,8 @@ class Checker:
                 },
                 expectation_parameters=parameters,
             )
-        if self.keep_results:
-            self.results.append(
-                (displays[0] if len(set(displays)) == 1 else "Vue du réseau", tab, result)
-            )
+        if log is not None:
+            log.keep(displays[0] if len(set(displays)) == 1 else "Vue du réseau", tab, result)
         problems: list[Problem] = []
         for outcome in result.results:
             if outcome.exception_info.get("raised_exception"):
@@ -251,11 +283,11 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def check_across(network: Network, outcomes: dict[str, Outcome]) -> dict[str, Outcome]:
+def check_across(
+    network: Network, outcomes: dict[str, Outcome], log: ValidationLog | None = None
+) -> dict[str, Outcome]:
     """The merged view's suite: one workbook per group name, names matching the `Groupes` tab."""
     from dataclasses import replace
-
-    from flows.load import checker, display_name
 
     printed = [
         (registration, outcome)
@@ -285,7 +317,7 @@ def check_across(network: Network, outcomes: dict[str, Outcome]) -> dict[str, Ou
         )
     displays = [display_name("group", r.name) for r, _ in printed]
     merged = dict(outcomes)
-    for index, problem in checker().check_view(rows, displays):
+    for index, problem in checker().check_view(rows, displays, log):
         sheet = printed[index][0].sheet
         outcome = merged[sheet]
         problems = outcome.problems + (problem,)

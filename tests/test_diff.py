@@ -118,9 +118,9 @@ def test_empty_and_identical_editions() -> None:
 
 
 def test_the_bundled_2023_edition_is_checked_clean() -> None:
-    from flows.check import check_edition
+    from flows.check import check_folder
 
-    outcomes = check_edition(EDITIONS / "2023")
+    outcomes = check_folder(EDITIONS / "2023")
     assert len(outcomes) == 12
     assert [str(p) for o in outcomes for p in o.problems] == []
 

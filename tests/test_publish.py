@@ -193,7 +193,7 @@ def test_only_changed_documents_are_rendered_again(tmp_path: Path) -> None:
             flow_run_filter=FlowRunFilter(
                 id=FlowRunFilterId(any_=[state.state_details.flow_run_id])
             ),
-            task_run_filter=TaskRunFilter(name=TaskRunFilterName(like_="mettre-en-page")),
+            task_run_filter=TaskRunFilter(name=TaskRunFilterName(like_="mettre en page")),
         )
     states = sorted(run.state.name for run in runs)
     assert states == ["Cached", "Cached", "Completed"], states

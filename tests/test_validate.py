@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from flows import load
+from flows.check import check_workbook
 from flows.load import Fetched
 from flows.model import Outcome
 from flows.settings import EXPECTATIONS_DIR
@@ -27,7 +27,7 @@ TRAVAUX = (("Sujet", "Précisions"), ("Partage de ressources", ""))
 
 def check_group(*tabs, fiche=FICHE) -> Outcome:
     book = workbook(tab("Fiche", *fiche), *tabs)
-    return load.check(Fetched("group", "Santé", "gt-sante", book), network_2024())
+    return check_workbook(Fetched("group", "Santé", "gt-sante", book), network_2024())
 
 
 def with_label(label: str, value: str) -> tuple[tuple[str, str], ...]:
@@ -133,7 +133,7 @@ def test_observation_source_must_be_a_web_address() -> None:
             ("ORIV", "", ""),
         ),
     )
-    outcome = load.check(Fetched("contribution", "Culture", "c", book), network_2024())
+    outcome = check_workbook(Fetched("contribution", "Culture", "c", book), network_2024())
     problems = sorted((p.severity, p.cell, p.found) for p in outcome.problems)
     assert problems == [("error", "B3", None), ("warning", "C2", "javascript:alert(1)")]
 
@@ -144,7 +144,7 @@ def check_bundled_network_with(replaced: Tab) -> Outcome:
     from tests.helpers import EDITION_2024
 
     others = [t for t in read_workbook(EDITION_2024 / "reseau").tabs if t.name != replaced.name]
-    return load.check(Fetched("network", "Réseau", "reseau", workbook(replaced, *others)))
+    return check_workbook(Fetched("network", "Réseau", "reseau", workbook(replaced, *others)))
 
 
 def test_network_groupes_must_be_unique() -> None:
