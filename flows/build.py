@@ -25,7 +25,15 @@ from flows import report as checks
 from flows.check import EditionCheck, check_edition, check_workbook
 from flows.load import Fetched, Wanted, fetch_wanted
 from flows.merge import NetworkView, merge
-from flows.model import BuildReport, Contribution, Network, Outcome, Problem, display_name
+from flows.model import (
+    STATUS_LABELS,
+    BuildReport,
+    Contribution,
+    Network,
+    Outcome,
+    Problem,
+    display_name,
+)
 from flows.validate import ValidationLog, checker
 from sources.local import LocalSource
 from sources.workbook import Source, SourceError
@@ -346,7 +354,7 @@ def _publication_artifact(report: BuildReport, archive: Path) -> None:
         table=[
             {
                 "classeur": o.name,
-                "état": checks.STATUS_LABELS[o.status],
+                "état": STATUS_LABELS[o.status],
                 "erreurs": len(o.errors),
                 "avertissements": len(o.problems) - len(o.errors),
                 "données du": o.data_date or "",

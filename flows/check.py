@@ -19,7 +19,8 @@ from flows.load import NETWORK, Fetched, Wanted, fetch_wanted, registered
 from flows.model import Kind, Network, Outcome, Problem, display_name
 from flows.parse import Parsed, parse_contribution, parse_group, parse_network
 from flows.validate import ValidationLog, check_across, checker
-from sources.local import NETWORK_NAME, LocalSource, read_workbook
+from sources.local import NETWORK_NAME, LocalSource
+from sources.reading import read_workbook
 from sources.workbook import Source, SourceError, Workbook
 
 logger = logging.getLogger(__name__)

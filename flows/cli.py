@@ -519,7 +519,7 @@ def _nothing_new(console: Console, edition: Path) -> None:
     import datetime as dt
     import json
 
-    from flows.render import french_datetime
+    from flows.text import french_datetime
 
     manifest = json.loads((edition / "publie" / "manifest.json").read_text(encoding="utf-8"))
     published = dt.datetime.fromisoformat(manifest["published"])
@@ -754,7 +754,7 @@ def _summary(console: Console, report: BuildReport) -> None:
         console.print(f"  {mark} {_escape(str(problem))}")
     out = Path(report.out)
     if report.unchanged:
-        from flows.render import french_datetime
+        from flows.text import french_datetime
 
         published = dt.datetime.fromisoformat(report.unchanged)
         console.print(

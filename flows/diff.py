@@ -373,7 +373,7 @@ def _match(
 
 
 def _plain(text: str) -> str:
-    from flows.render import sort_key
+    from flows.text import sort_key
 
     return " ".join(re.sub(r"[^\w]+", " ", sort_key(text).replace("’", "'")).split())
 

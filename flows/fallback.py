@@ -88,7 +88,7 @@ def fall_back(outcome: Outcome, folder: Path, network: Network) -> Outcome:
     replayed = check_workbook(Fetched(outcome.kind, outcome.name, outcome.sheet, workbook), network)
     if replayed.record is None:  # e.g. the reference list of centres changed since
         return outcome
-    from flows.render import french_date
+    from flows.text import french_date
 
     date = workbook.modified or metadata.get("validated") or ""
     notice = Problem(

@@ -43,7 +43,7 @@ def templates_digest() -> str:
 
 
 # The code that turns a page's HTML into the bytes of its PDF, beyond WeasyPrint itself.
-RENDERING_CODE = ("render.py", "typography.py", "tagging.py", "figures.py")
+RENDERING_CODE = ("render.py", "text.py", "typography.py", "tagging.py", "figures.py")
 
 
 @cache

@@ -9,6 +9,7 @@ from typing import Literal
 Severity = Literal["error", "warning"]
 Kind = Literal["network", "group", "contribution"]
 SEVERITY_LABELS = {"error": "erreur", "warning": "avertissement"}
+STATUS_LABELS = {"ok": "prêt", "données antérieures": "données antérieures", "écarté": "écarté"}
 _FOUND_SHOWN = 80
 
 

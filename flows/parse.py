@@ -273,7 +273,7 @@ class Reader:
             )
 
     def _markdown_cell(self, tab: str, cell: str, text: str) -> None:
-        from flows.render import markdown_lost_lines
+        from flows.text import markdown_lost_lines
 
         lost = markdown_lost_lines(text)
         if lost:

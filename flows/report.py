@@ -9,14 +9,13 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from flows.model import SEVERITY_LABELS, Outcome
+from flows.model import SEVERITY_LABELS, STATUS_LABELS, Outcome
 
 KIND_LABELS = {
     "network": "Classeur réseau",
     "group": "Groupe de travail",
     "contribution": "Contribution",
 }
-STATUS_LABELS = {"ok": "prêt", "données antérieures": "données antérieures", "écarté": "écarté"}
 
 
 def report_data(
@@ -114,7 +113,8 @@ def write_data_docs(results: list[tuple[str, str, Any]], folder: Path) -> list[P
     from great_expectations.render.renderer import ValidationResultsPageRenderer
     from great_expectations.render.view import DefaultJinjaPageView
 
-    from flows.render import render_html, slugify
+    from flows.render import render_html
+    from flows.text import slugify
 
     folder.mkdir(parents=True, exist_ok=True)
     pages, written = [], []

@@ -1,7 +1,7 @@
 """Workbooks saved as CSV folders with their metadata: valid copies and pulled snapshots.
 
 A saved workbook is an ordinary local workbook (one `.csv` file per tab), so any of them can be read back
-with `sources.local.read_workbook`; the metadata sits beside the tabs in `_recueil.json`: the real tab
+with `sources.reading.read_workbook`; the metadata sits beside the tabs in `_recueil.json`: the real tab
 name of each file (a tab named « Fiche : » or two tabs « Fiche » and « FICHE » cannot be file names as
 they are), and the date of the source's data.
 
@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from sources.files import new_folder, read_contained
-from sources.local import read_workbook
+from sources.reading import read_workbook
 from sources.workbook import SourceError, Tab, Workbook
 
 METADATA = "_recueil.json"

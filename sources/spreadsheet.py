@@ -11,6 +11,7 @@ abort, a timeout or an overrun costs that workbook only, with a French error.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import re
@@ -262,8 +263,6 @@ def _answer(data: bytes) -> str:
     """The workbook's tabs and notices, or its French error, as JSON."""
     from python_calamine import CalamineWorkbook
 
-    from sources.local import cell_text
-
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
         tabs = []
@@ -282,6 +281,21 @@ def _answer(data: bytes) -> str:
         raise
     except Exception as error:  # calamine raises several unrelated types for damaged files
         return json.dumps({"error": f"est illisible ou endommagé ({type(error).__name__})"})
+
+
+def cell_text(value: object) -> str:
+    """A spreadsheet value as the text a person sees in the cell (14.0 is 14)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "VRAI" if value else "FAUX"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else str(value)
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(" ")
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    return str(value).replace("\r\n", "\n")
 
 
 if __name__ == "__main__":

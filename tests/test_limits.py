@@ -194,11 +194,11 @@ def test_reader_past_its_time_limit_is_stopped_with_a_french_error(small_xlsx):
 
 
 def test_reader_past_its_memory_cap_is_a_french_error(small_xlsx):
-    # 80 cells of 32,767 characters (Excel's longest cell), a 10 KB file: more than a 32 MB address
-    # space once read, far less than 2 GB.
+    # 160 cells of 150,000 characters (cut to Excel's longest cell once read), a small file: far more
+    # than a 32 MB address space once read, far less than 2 GB.
     book = openpyxl.Workbook()
     book.active.title = "Fiche"
-    for _ in range(40):
+    for _ in range(80):
         book.active.append(["x" * 150_000, "y" * 150_000])
     buffer = io.BytesIO()
     book.save(buffer)
@@ -208,7 +208,7 @@ def test_reader_past_its_memory_cap_is_a_french_error(small_xlsx):
         caught.value.message == "le fichier gt-x.xlsx demande plus de 32 Mo de mémoire pour être lu"
     )
     tabs, _ = spreadsheet.read(buffer.getvalue(), "gt-x.xlsx", "gt-x")
-    assert tabs[0].rows == (("x" * 32_767, "y" * 32_767),) * 40
+    assert tabs[0].rows == (("x" * 32_767, "y" * 32_767),) * 80
     tabs, _ = spreadsheet.read(small_xlsx, "gt-x.xlsx", "gt-x", memory=32 * 2**20)
     assert tabs[0].rows == (("Groupe de travail", "Santé"),)
 

@@ -13,7 +13,9 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from sources.local import LocalSource, cell_text, read_workbook
+from sources.local import LocalSource
+from sources.reading import read_workbook
+from sources.spreadsheet import cell_text
 from sources.workbook import SourceError
 from tests.helpers import EDITION_2024
 
