@@ -20,13 +20,12 @@ from prefect import flow, task, unmapped
 from prefect.cache_policies import NO_CACHE
 from prefect.utilities.annotations import quote
 
-from flows import diff, fallback, manifest, progress, publish, render
+from flows import artifacts, diff, fallback, manifest, progress, publish, render
 from flows import report as checks
 from flows.check import EditionCheck, check_edition, check_workbook
 from flows.load import Fetched, Wanted, fetch_wanted
 from flows.merge import NetworkView, merge
 from flows.model import (
-    STATUS_LABELS,
     BuildReport,
     Contribution,
     Network,
@@ -176,6 +175,7 @@ def build_edition(
     feedback: bool = False,
     publish_drive: str | None = None,
     previous: str | None = None,
+    publication_url: str | None = None,
 ) -> BuildReport:
     """Build an edition's documents from its workbooks; a workbook with errors is left out.
 
@@ -184,7 +184,8 @@ def build_edition(
     each Google workbook's problems into its `Contrôles` tab. `publish_drive`, a Drive folder ID,
     receives a copy of each newly published document, updated in place from one edition to the next.
     `previous`, an edition folder, is what the programme's « Évolutions » annex compares with; by
-    default the bundled edition of the year before, when there is one.
+    default the bundled edition of the year before, when there is one. `publication_url`, the
+    address where the output folder is served, makes the documents' links in the UI open.
     """
     out_dir = Path(out) if out else OUTPUT_DIR
     edition = _source(year, source, google)
@@ -217,7 +218,7 @@ def build_edition(
         if publish_drive and report.files and not report.draft:
             with clock("drive"):
                 _publish_to_drive(report, publish_drive)
-        report.reports = _write_checks(report, out_dir, log)
+        report.reports = _write_checks(report, out_dir, log, publication_url)
         publish.write_index(out_dir)
     report.timings = clock.done()
     return report
@@ -288,8 +289,7 @@ def _make_documents(
                 "facts": diff.as_json(facts),  # what next year's « Évolutions » compares with
             }
         target = publish_task(staging, edition, record)
-        if record is not None:
-            _publication_artifact(report, target)
+    report.documents = described
     report.folder = str(target)
     report.files = publish.linked_files(target)
 
@@ -345,38 +345,8 @@ def _checks_data(report: BuildReport) -> dict:
     return data | {"publication": report.publication}
 
 
-def _publication_artifact(report: BuildReport, archive: Path) -> None:
-    """Prefect artifacts of a publication: the groups and their status, and links to the documents."""
-    from prefect.artifacts import create_markdown_artifact, create_table_artifact
-
-    create_table_artifact(
-        key=f"groupes-{report.year}",
-        table=[
-            {
-                "classeur": o.name,
-                "état": STATUS_LABELS[o.status],
-                "erreurs": len(o.errors),
-                "avertissements": len(o.problems) - len(o.errors),
-                "données du": o.data_date or "",
-            }
-            for o in report.outcomes
-        ],
-        description=f"État des classeurs de l'édition {report.year} publiée",
-    )
-    links = [
-        f"- [{p.relative_to(archive)}]({p.resolve().as_uri()})"
-        for p in sorted(archive.rglob("*"))
-        if p.is_file()
-    ]
-    create_markdown_artifact(
-        key=f"documents-{report.year}",
-        markdown=f"# Édition {report.year} publiée\n\n" + "\n".join(links) + "\n",
-        description=f"Documents publiés de l'édition {report.year}",
-    )
-
-
 def _write_checks(
-    report: BuildReport, out_dir: Path, log: ValidationLog | None
+    report: BuildReport, out_dir: Path, log: ValidationLog | None, publication_url: str | None
 ) -> list[tuple[str, int]]:
     """The checks report of every build, beside the published edition, and its Prefect artifact."""
     from prefect.artifacts import create_markdown_artifact
@@ -387,8 +357,13 @@ def _write_checks(
     if log is not None:
         written += checks.write_data_docs(log.results, folder / "data-docs")
     create_markdown_artifact(
+        key=f"edition-{report.year}",
+        markdown=artifacts.edition_markdown(report, publication_url),
+        description=f"Ce qu'a fait la construction de l'édition {report.year}, et ses documents",
+    )
+    create_markdown_artifact(
         key=f"controles-{report.year}",
-        markdown=checks.markdown(data),
+        markdown=artifacts.status_line(report) + "\n\n" + checks.markdown(data),
         description=f"État des classeurs de l'édition {report.year}",
     )
     return [(str(p), p.stat().st_size) for p in written]

@@ -92,6 +92,12 @@ def _parser() -> argparse.ArgumentParser:
         help="édition précédente pour l'annexe « Évolutions » (par défaut : sources/editions/<année - 1>/)",
     )
     build.add_argument(
+        "--publication-url",
+        metavar="ADRESSE",
+        help="adresse web où le dossier de sortie est servi, pour des liens qui s'ouvrent depuis "
+        "l'interface de Prefect (par défaut : RECUEIL_PUBLICATION_URL)",
+    )
+    build.add_argument(
         "--feedback",
         action="store_true",
         help="avec --google : écrire les problèmes de chaque classeur dans son onglet « Contrôles »",
@@ -656,6 +662,9 @@ def _run_build(console: Console, arguments: argparse.Namespace, source: Path) ->
                 feedback=arguments.feedback,
                 publish_drive=arguments.publish_drive,
                 previous=str(arguments.previous) if arguments.previous else None,
+                publication_url=arguments.publication_url
+                or os.environ.get("RECUEIL_PUBLICATION_URL")
+                or None,
             )
         finally:
             progress.listen(None)

@@ -247,6 +247,7 @@ class BuildReport:
     data_docs: bool = False
     previous: str = ""  # the earlier edition the programme's annex compares with
     previous_error: str = ""
+    documents: dict[str, dict[str, object]] = field(default_factory=dict)  # title, pages by path
 
     @property
     def problems(self) -> list[Problem]:

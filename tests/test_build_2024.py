@@ -325,13 +325,19 @@ def test_network_view_spreadsheet(build) -> None:
 def test_the_flow_publishes_a_markdown_artifact_of_the_checks(build) -> None:
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+    from prefect.client.schemas.sorting import ArtifactSort
 
     with get_client(sync_client=True) as client:
         artifacts = client.read_artifacts(
-            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["controles-2024"]))
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["controles-2024"])),
+            sort=ArtifactSort.CREATED_DESC,
+            limit=20,
         )
-    assert artifacts, "the build leaves a controles-2024 artifact"
-    markdown = artifacts[-1].data
+    _, out = build
+    mine = [a.data for a in artifacts if str(out) in a.data]
+    assert mine, "the build leaves a controles-2024 artifact"
+    markdown = mine[0]
+    assert markdown.startswith(f"**Édition 2024 publiée** dans `{out / '2024'}`."), "status first"
     assert "| Santé | Groupe de travail | prêt | 0 | 0 |" in markdown
 
 

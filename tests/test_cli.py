@@ -9,6 +9,7 @@ import pytest
 
 from flows.cli import main
 from tests.pdftext import flat, pdf_text
+from tests.test_publish import edition_artifact
 
 BUNDLED = Path(__file__).resolve().parent.parent / "sources" / "editions" / "2024"
 
@@ -67,6 +68,8 @@ def test_a_broken_group_is_left_out_and_the_others_printed_as_a_draft(
         str(out_dir),
         "--previous",
         str(previous),
+        "--publication-url",
+        "https://reseau.exemple.fr/sortie",
     ]
     assert main(arguments) == 1
     out, _ = capfd.readouterr()
@@ -85,6 +88,9 @@ def test_a_broken_group_is_left_out_and_the_others_printed_as_a_draft(
         "<strong>Brouillon seulement</strong> : des classeurs ont des erreurs ; les documents ont "
         f"été écrits dans <code>{out_dir / '2024' / 'brouillon'}</code>"
     ) in checks
+    artifact = edition_artifact(out_dir)
+    assert "**Brouillon seulement** : 1 classeur a des erreurs" in artifact
+    assert "(https://reseau.exemple.fr/sortie/2024/brouillon/programme-2024.pdf)" in artifact
 
 
 def test_a_draft_never_replaces_the_published_edition(edition: Path, tmp_path: Path) -> None:

@@ -251,26 +251,45 @@ def test_published_documents_are_copied_to_drive_and_updated_in_place(
         fake.close()
 
 
-def test_publication_artifacts(tmp_path: Path) -> None:
+def edition_artifact(out: Path) -> str:
+    """The `edition-2024` artifact of the last build that wrote into `out`."""
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+    from prefect.client.schemas.sorting import ArtifactSort
 
+    with get_client(sync_client=True) as client:
+        found = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["edition-2024"])),
+            sort=ArtifactSort.CREATED_DESC,
+            limit=20,
+        )
+    mine = [a.data for a in found if str(out) in a.data]
+    assert mine, "the build leaves an edition-2024 artifact"
+    return mine[0]
+
+
+def test_publication_artifacts(tmp_path: Path) -> None:
     from flows.build import build_edition
 
-    build_edition(out=str(tmp_path))
-    with get_client(sync_client=True) as client:
-        table = client.read_artifacts(
-            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["groupes-2024"]))
-        )
-        links = client.read_artifacts(
-            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["documents-2024"]))
-        )
-    rows = table[-1].data if isinstance(table[-1].data, list) else json.loads(table[-1].data)
-    assert {
-        "classeur": "Santé",
-        "état": "prêt",
-        "erreurs": 0,
-        "avertissements": 0,
-        "données du": "",
-    } in rows
-    assert "programme-2024.pdf](file://" in links[-1].data
+    out = tmp_path / "out"
+    build_edition(out=str(out))
+    published = edition_artifact(out)
+    assert f"**Édition 2024 publiée** dans `{out / '2024'}`." in published
+    rows = [line for line in published.splitlines() if line.startswith("| ") and "`" in line]
+    assert rows[0].startswith("| Programme") and "(`2024/programme-2024.pdf`)" in rows[0]
+    assert any("(`2024/contributions/le-contrat-de-ville-integrateur.pdf`)" in r for r in rows)
+    assert "(`2024/reseau-2024.xlsx`)" in rows[-1]
+    for not_a_document in ("manifest.json", "controles.json", "file://"):
+        assert not_a_document not in published
+    assert "--publication-url" in published, "says how to get links that open"
+
+    build_edition(out=str(out), publication_url="https://reseau.exemple.fr/recueil/")
+    unchanged = edition_artifact(out)
+    assert unchanged.count("**Rien de nouveau**") == 1
+    assert (
+        "(https://reseau.exemple.fr/recueil/2024/contributions/le-contrat-de-ville-integrateur.pdf)"
+        in unchanged
+    ), "the published documents, linked where the output folder is served"
+    assert (
+        "[2024/controles.html](https://reseau.exemple.fr/recueil/2024/controles.html)" in unchanged
+    )
