@@ -5,7 +5,7 @@ Each step works around a known limit of WeasyPrint's tagger (weasyprint/pdf/tags
 - page-margin boxes (running title, network, page number, draft banner) are tagged, but their
   structure elements are linked to nothing (WeasyPrint #1836, #2482: PDF/UA-1 wants them as artifacts);
 - the structure tree is built page by page, so an element cut by a page break becomes two elements
-  (a group's record, its table, its lists): the pieces are joined again;
+  (a group's record, its table, its lists, a paragraph): the pieces are joined again;
 - a nested list is placed beside its item instead of inside the item's body;
 - header cells get no /Scope;
 - images and shadings painted outside any tag (the cover's backgrounds) are marked as artifacts;
@@ -40,7 +40,7 @@ def finish(pdf: bytes, html: str) -> bytes:
         root = document.Root.StructTreeRoot
         top = root.K[0] if isinstance(root.K, pikepdf.Array) else root.K
         orphans = _orphans(root)
-        _join_across_pages(top)
+        _join_across_pages(top, _Paragraphs(pdf, document, html))
         _nest_sublists(top)
         _scope_headers(top)
         _contents_as_toc(top)
@@ -102,17 +102,19 @@ def _orphans(root: Any) -> dict[int, set[int]]:
     return orphans
 
 
-def _join_across_pages(top: Any) -> None:
+def _join_across_pages(top: Any, paragraphs: _Paragraphs) -> None:
     """One structure element per HTML element: the pieces a page break made are joined again."""
-    _join_siblings(top)
+    _join_siblings(top, paragraphs)
 
 
-def _continues(before: Any, after: Any) -> bool:
+def _continues(before: Any, after: Any, paragraphs: _Paragraphs) -> bool:
     if before.S != after.S:
         return False
     kind = str(after.S)
     if kind in ALWAYS_JOINED:
         return True
+    if kind == "/P":  # two paragraphs may meet at a page break too: their words tell them apart
+        return paragraphs.one_cut_in_two(before, after)
     first = next(iter(_elements(after)), None)
     if kind in OPENED_BY_A_HEADING:
         # A new block opens with its heading; a piece may open with a deeper one (a record's H4).
@@ -131,7 +133,7 @@ def _level(element: Any) -> int:
     return int(role[2]) if re.fullmatch(r"/H[1-6]", role) else 7
 
 
-def _join_siblings(parent: Any) -> None:
+def _join_siblings(parent: Any, paragraphs: _Paragraphs) -> None:
     kids = _kids(parent)
     joined: list[Any] = []
     for kid in kids:
@@ -140,15 +142,15 @@ def _join_siblings(parent: Any) -> None:
             _is_element(previous)
             and _is_element(kid)
             and _pages_differ(previous, kid)
-            and _continues(previous, kid)
+            and _continues(previous, kid, paragraphs)
         ):
-            _absorb(previous, kid)
+            _absorb(previous, kid, paragraphs)
             continue
         joined.append(kid)
     if len(joined) != len(kids):
         _set_kids(parent, joined)
     for kid in _elements(parent):
-        _join_siblings(kid)
+        _join_siblings(kid, paragraphs)
 
 
 def _pages_differ(before: Any, after: Any) -> bool:
@@ -162,12 +164,12 @@ def _is_element(kid: Any) -> bool:
     return isinstance(kid, pikepdf.Dictionary) and "/S" in kid
 
 
-def _absorb(kept: Any, piece: Any) -> None:
+def _absorb(kept: Any, piece: Any, paragraphs: _Paragraphs) -> None:
     """Move `piece`'s kids to the end of `kept`; the junction may itself be a split element."""
     before, moved = _kids(kept), _kids(piece)
     junction = before and moved and _is_element(before[-1]) and _is_element(moved[0])
-    if junction and _continues(before[-1], moved[0]):
-        _absorb(before[-1], moved[0])
+    if junction and _continues(before[-1], moved[0], paragraphs):
+        _absorb(before[-1], moved[0], paragraphs)
         moved = moved[1:]
     for kid in moved:
         if _is_element(kid):
@@ -352,6 +354,111 @@ def _split_hyphen(items: list[Any], code: bytes) -> tuple[list[Any], list[Any]] 
         pikepdf.String(code),
         *items[at + 1 :],
     ]
+
+
+class _Paragraphs:
+    """The page's paragraphs, to tell a paragraph a page break cut in two from two paragraphs.
+
+    A piece continues the one before when, put end to end, their words begin one paragraph of the
+    HTML that the first piece alone does not complete. Words are compared as letters and digits only:
+    spaces, hyphenation marks and punctuation differ between HTML and PDF text. The PDF's text is read
+    (with pdfium) only when two paragraphs meet at a page break.
+    """
+
+    def __init__(self, pdf: bytes, document: Any, html: str) -> None:
+        self._pdf, self._document, self._html = pdf, document, html
+        self._texts: dict[tuple[int, int], str] | None = None
+        self._html_paragraphs: list[str] | None = None
+        self._pages: dict[tuple[int, int], int] = {}
+
+    def one_cut_in_two(self, before: Any, after: Any) -> bool:
+        if self._texts is None:
+            self._texts = _marked_texts(self._pdf)
+            self._html_paragraphs = [_letters(p) for p in _ParagraphTexts.of(self._html)]
+            self._pages = {page.objgen: index for index, page in enumerate(self._document.pages)}
+        head, tail = _letters(self._text(before)), _letters(self._text(after))
+        if not head or not tail:
+            return False
+        return any(
+            len(whole) > len(head) and whole.startswith(head + tail)
+            for whole in self._html_paragraphs or []
+        )
+
+    def _text(self, element: Any, page: int | None = None) -> str:
+        import pikepdf
+
+        if "/Pg" in element:
+            page = self._pages.get(element.Pg.objgen, page)
+        words = []
+        for kid in _kids(element):
+            if isinstance(kid, int) and page is not None:
+                words.append((self._texts or {}).get((page, kid), ""))
+            elif isinstance(kid, pikepdf.Dictionary) and "/MCID" in kid:
+                on = self._pages.get(kid.Pg.objgen, page) if "/Pg" in kid else page
+                words.append((self._texts or {}).get((on, int(kid.MCID)), ""))
+            elif _is_element(kid):
+                words.append(self._text(kid, page))
+        return "".join(words)
+
+
+def _letters(text: str) -> str:
+    return "".join(character for character in text if character.isalnum())
+
+
+def _marked_texts(pdf: bytes) -> dict[tuple[int, int], str]:
+    """The text of each marked-content sequence, by page and MCID."""
+    import ctypes
+
+    import pypdfium2
+    import pypdfium2.raw as pdfium
+
+    texts: dict[tuple[int, int], str] = {}
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        for index in range(len(document)):
+            page = document[index]
+            text_page = page.get_textpage()
+            for item in page.get_objects(max_depth=4):
+                if item.type != pdfium.FPDF_PAGEOBJ_TEXT:
+                    continue
+                mcid = pdfium.FPDFPageObj_GetMarkedContentID(item.raw)
+                length = pdfium.FPDFTextObj_GetText(item.raw, text_page.raw, None, 0)
+                if mcid < 0 or length <= 0:
+                    continue
+                buffer = (ctypes.c_ushort * length)()
+                pdfium.FPDFTextObj_GetText(item.raw, text_page.raw, buffer, length)
+                text = bytes(buffer).decode("utf-16-le", errors="replace").rstrip("\x00")
+                texts[(index, mcid)] = texts.get((index, mcid), "") + text
+    finally:
+        document.close()
+    return texts
+
+
+class _ParagraphTexts(HTMLParser):
+    """The text of each <p> of a page."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+        self._open: list[list[str]] = []
+
+    @classmethod
+    def of(cls, html: str) -> list[str]:
+        parser = cls()
+        parser.feed(html)
+        return parser.found
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "p":
+            self._open.append([])
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "p" and self._open:
+            self.found.append("".join(self._open.pop()))
+
+    def handle_data(self, data: str) -> None:
+        for words in self._open:
+            words.append(data)
 
 
 class _Links(HTMLParser):

@@ -44,6 +44,16 @@ def documents(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return paths
 
 
+# A paragraph long enough for several pages, one that ends on the same page, and one that a page
+# break opens: three paragraphs, three /P, whichever page break they meet.
+PARAGRAPHS = f"""<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8"><title>Paragraphes</title>
+<meta name="dcterms.created" content="2024-03-01"></head><body><h1>Paragraphes</h1>
+<p>{" ".join(f"Phrase numéro {n}, assez longue pour remplir des pages." for n in range(600))}</p>
+<p>Un paragraphe court, sur la même page que la fin du précédent.</p>
+<p style="break-before: page">Un paragraphe qui ouvre une page, distinct du précédent.</p>
+</body></html>"""
+
+
 def _kids(element):
     kids = element.get("/K")
     if kids is None:
@@ -163,6 +173,29 @@ def test_one_structure_element_per_group_record_and_nested_lists(documents, name
             e for e in _tree(pdf) if str(e.get("/S")) == "/L" and str(e.P.get("/S")) == "/LBody"
         ]
         assert nested, "the topics' details are lists inside their item's body"
+
+
+def test_a_paragraph_cut_by_page_breaks_is_one_element(tmp_path: Path) -> None:
+    from flows import render
+
+    path = tmp_path / "paragraphes.pdf"
+    path.write_bytes(render.pdf_bytes(PARAGRAPHS))
+    checked = subprocess.run(
+        [str(Path(sys.executable).with_name("pdfua")), "check", str(path)],
+        capture_output=True,
+        text=True,
+    )
+    assert "errors=0 warnings=0" in checked.stdout, checked.stdout
+    with pikepdf.open(path) as pdf:
+        paragraphs = [e for e in _tree(pdf) if str(e.get("/S")) == "/P"]
+        assert len(pdf.pages) > 3
+        assert len(paragraphs) == 3, "one /P per paragraph of the page"
+        pages = {p.objgen: n for n, p in enumerate(pdf.pages)}
+        first, short, opening = ({pages[k.Pg.objgen] for k in _elements(p)} for p in paragraphs)
+        assert first == set(range(len(pdf.pages) - 1)), "the long one spans every page but the last"
+        assert short == {len(pdf.pages) - 2} and opening == {len(pdf.pages) - 1}
+        for paragraph in paragraphs:
+            assert all(k.P.objgen == paragraph.objgen for k in _elements(paragraph))
 
 
 def test_headings_reach_content(documents) -> None:
