@@ -30,12 +30,10 @@ from flows.model import (
     Contribution,
     Network,
     Outcome,
-    Problem,
-    display_name,
 )
 from flows.validate import ValidationLog, checker
 from sources.local import LocalSource
-from sources.workbook import Source, SourceError
+from sources.workbook import Source
 
 DEFAULT_YEAR = 2024
 
@@ -296,36 +294,26 @@ def _make_documents(
 
 def _write_feedback(report: BuildReport) -> None:
     """Each Google workbook's problems into its `Contrôles` tab; a failure is reported, not raised."""
-    import gspread
+    from flows.feedback import refusal_problem, write_feedback
+    from flows.google_tasks import writing_controles
+    from sources.google.auth import connect
 
-    from flows.sheets import write_feedback
-    from sources.google import connect, spreadsheet_id
-
-    client = connect(write=True)
-    checked = dt.datetime.now(dt.UTC)
-    for index, outcome in enumerate(report.outcomes):
-        if outcome.kind == "network":
-            continue
-        try:
-            write_feedback(client, spreadsheet_id(outcome.sheet), outcome.problems, checked)
-        except (gspread.exceptions.APIError, SourceError) as error:
-            status = getattr(getattr(error, "response", None), "status_code", None)
-            why = (
-                f"partagez-le en tant qu'éditeur avec {client.service_account_email}"
-                if status == 403
-                else f"erreur {status or error}"
-            )
-            problem = Problem(
-                "warning",
-                display_name(outcome.kind, outcome.name),
-                f"l'onglet « Contrôles » n'a pas pu être écrit dans le classeur ({why})",
-            )
-            report.outcomes[index] = replace(outcome, problems=outcome.problems + (problem,))
+    refused = write_feedback(
+        connect(write=True), report.outcomes, dt.datetime.now(dt.UTC), writing_controles()
+    )
+    report.outcomes = [
+        replace(o, problems=(*o.problems, refusal_problem(o, refused[o.sheet])))
+        if o.sheet in refused and o.kind != "network"
+        else o
+        for o in report.outcomes
+    ]
 
 
 def _publish_to_drive(report: BuildReport, folder: str) -> None:
     """Copy the published documents into a Drive folder, one file per stable name."""
-    from sources.google import connect, upload_files
+    from flows.google_tasks import copying_to_drive
+    from sources.google.auth import connect
+    from sources.google.errors import drive_refused
 
     archive = Path(report.folder)
     documents = [
@@ -333,11 +321,12 @@ def _publish_to_drive(report: BuildReport, folder: str) -> None:
         for path, _ in report.files
         if path.endswith((".pdf", ".xlsx"))
     ]
+    client = None
     try:
-        report.drive = upload_files(connect(write=True), folder, documents)
+        client = connect(write=True)
+        report.drive = copying_to_drive()(client, folder, documents)
     except Exception as error:  # the edition is published on disk; Drive only mirrors it
-        status = getattr(getattr(error, "response", None), "status_code", None)
-        report.drive_error = f"dépôt dans Drive impossible ({status or type(error).__name__})"
+        report.drive_error = drive_refused(error, getattr(client, "service_account_email", ""))
 
 
 def _checks_data(report: BuildReport) -> dict:

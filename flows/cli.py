@@ -225,7 +225,7 @@ def _sheets(arguments: argparse.Namespace) -> int:
     from flows.settings import configure_prefect
 
     configure_prefect()  # reads .env, where the key's path and the network sheet may be set
-    from sources.google import CredentialsMissing
+    from sources.google.errors import CredentialsMissing
 
     console = _console()
     try:
@@ -243,8 +243,9 @@ def _sheets_feedback(console: Console, arguments: argparse.Namespace) -> int:
     import datetime as dt
 
     from flows.check import check_source
-    from flows.sheets import write_feedback
-    from sources.google import GoogleSource, connect, spreadsheet_id
+    from flows.feedback import write_feedback
+    from sources.google.auth import connect
+    from sources.google.read import GoogleSource
 
     network = _network_reference(arguments)
     if network is None:
@@ -255,26 +256,16 @@ def _sheets_feedback(console: Console, arguments: argparse.Namespace) -> int:
     with console.status("Lecture et contrôle des classeurs dans Google Sheets…"):
         outcomes = check_source(GoogleSource(network, connect()))
     _problems_table(console, outcomes)
-    writer = connect(write=True)
-    checked = dt.datetime.now(dt.UTC)
-    failed = 0
     with console.status("Écriture des onglets « Contrôles »…"):
-        for outcome in outcomes[1:]:
-            try:
-                write_feedback(writer, spreadsheet_id(outcome.sheet), outcome.problems, checked)
-                console.print(f"  [green]✓[/] {_escape(outcome.name)}")
-            except Exception as error:  # one workbook's refusal must not stop the others
-                failed += 1
-                status = getattr(getattr(error, "response", None), "status_code", "")
-                hint = (
-                    f" : partagez-le en tant qu'éditeur avec {writer.service_account_email}"
-                    if status == 403
-                    else ""
-                )
-                console.print(
-                    f"  [red]✗[/] {_escape(outcome.name)} : écriture refusée ({status or type(error).__name__}){_escape(hint)}"
-                )
-    return 1 if failed or any(o.errors for o in outcomes) else 0
+        refused = write_feedback(connect(write=True), outcomes, dt.datetime.now(dt.UTC))
+    for outcome in outcomes[1:]:
+        if outcome.sheet in refused:
+            console.print(
+                f"  [red]✗[/] {_escape(outcome.name)} : {_escape(refused[outcome.sheet])}"
+            )
+        else:
+            console.print(f"  [green]✓[/] {_escape(outcome.name)}")
+    return 1 if refused or any(o.errors for o in outcomes) else 0
 
 
 def _sheets_init(console: Console, arguments: argparse.Namespace) -> int:
@@ -283,7 +274,8 @@ def _sheets_init(console: Console, arguments: argparse.Namespace) -> int:
     from flows.model import Network
     from flows.settings import default_source
     from flows.sheets import create_group_workbook
-    from sources.google import GoogleSource, connect
+    from sources.google.auth import connect
+    from sources.google.read import GoogleSource
     from sources.local import LocalSource
 
     network_ref = _network_reference(arguments)
@@ -314,7 +306,10 @@ def _sheets_init(console: Console, arguments: argparse.Namespace) -> int:
 def _sheets_list(console: Console, arguments: argparse.Namespace) -> int:
     from rich.table import Table
 
-    from sources.google import GoogleSource, connect, list_folder, spreadsheet_id
+    from sources.google.auth import connect
+    from sources.google.drive import list_folder
+    from sources.google.ids import spreadsheet_id
+    from sources.google.read import GoogleSource
 
     client = connect()
     files = list_folder(client, arguments.folder)
@@ -464,7 +459,8 @@ def _build(arguments: argparse.Namespace) -> int:
         from flows.settings import configure_prefect
 
         configure_prefect()
-        from sources.google import CredentialsMissing, credentials_file
+        from sources.google.auth import credentials_file
+        from sources.google.errors import CredentialsMissing
 
         try:
             credentials_file()

@@ -1,18 +1,20 @@
-"""The `recueil sheets` commands: write the checks back into the workbooks, create a group's
-workbook, list a Drive folder."""
+"""A new group's workbook, as SHEETS.md describes it: tabs, labels, hints and drop-down lists."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable
-from typing import Any
 
 from flows import contract
-from flows.model import Centre, Problem
-from flows.render import french_datetime
-from sources.google import SHEETS_API
+from flows.model import Centre
+from sources.google.write import (
+    batch_update,
+    bold,
+    create_spreadsheet,
+    dropdown,
+    put_values,
+    share,
+)
 
-FEEDBACK_TAB = "Contrôles"
 DROPDOWN_ROWS = 500
 INSTRUCTIONS = (
     "Mode d'emploi : colonne A, les libellés (ne pas les modifier) ; colonne B, vos réponses. "
@@ -31,48 +33,10 @@ HINTS = {
 }
 
 
-def feedback_rows(problems: Iterable[Problem], checked: dt.datetime) -> list[list[str]]:
-    """The `Contrôles` tab of one workbook: when it was checked, then one problem a row."""
-    rows = [["Contrôle du", french_datetime(checked)], []]
-    problems = list(problems)
-    if not problems:
-        return [*rows, ["Aucun problème"]]
-    rows.append(["Gravité", "Onglet", "Cellule", "Valeur trouvée", "Message"])
-    for problem in problems:
-        severity = "erreur" if problem.severity == "error" else "avertissement"
-        rows.append(
-            [severity, problem.tab or "", problem.cell or "", problem.found or "", problem.message]
-        )
-    return rows
-
-
-def write_feedback(
-    client: Any, key: str, problems: Iterable[Problem], checked: dt.datetime
-) -> None:
-    """Replace the workbook's `Contrôles` tab by its current problems, as raw values only."""
-    http = client.http_client
-    metadata = http.fetch_sheet_metadata(key, params={"fields": "sheets.properties(sheetId,title)"})
-    titles = [s["properties"]["title"] for s in metadata.get("sheets", [])]
-    if FEEDBACK_TAB in titles:
-        http.values_clear(key, f"'{FEEDBACK_TAB}'")
-    else:
-        http.batch_update(
-            key, {"requests": [{"addSheet": {"properties": {"title": FEEDBACK_TAB}}}]}
-        )
-    # RAW: a value or a message is stored as text; nothing written back can become a formula.
-    http.values_update(
-        key,
-        f"'{FEEDBACK_TAB}'!A1",
-        params={"valueInputOption": "RAW"},
-        body={"values": feedback_rows(problems, checked)},
-    )
-
-
 def create_group_workbook(
-    client: Any, name: str, centres: Iterable[Centre], shares: Iterable[str]
+    client: object, name: str, centres: Iterable[Centre], shares: Iterable[str]
 ) -> str:
     """A new group workbook that follows SHEETS.md, shared with `shares`; its spreadsheet ID."""
-    http = client.http_client
     tabs = [contract.FICHE, contract.TOPICS, contract.MEMBERS, contract.MEETINGS]
     body = {
         "properties": {"title": f"GT {name}", "locale": "fr_FR"},
@@ -88,62 +52,24 @@ def create_group_workbook(
             for spec in tabs
         ],
     }
-    created = http.request("post", SHEETS_API, json=body).json()
-    key = created["spreadsheetId"]
-    ids = {s["properties"]["title"]: s["properties"]["sheetId"] for s in created["sheets"]}
-
+    key, ids = create_spreadsheet(client, body)
     fiche = [
         [f.label, name if f.name == "name" else "", HINTS.get(f.name, "")]
         for f in contract.FICHE.fields
     ]
     fiche[0][2] = INSTRUCTIONS
-    data = [{"range": f"'{contract.FICHE.name}'!A1", "values": fiche}]
-    data += [
-        {"range": f"'{spec.name}'!A1", "values": [[f.label for f in spec.fields]]}
-        for spec in tabs[1:]
-    ]
-    http.values_batch_update(key, {"valueInputOption": "RAW", "data": data})
-
-    def dropdown(tab: str, column: int, values: list[str]) -> dict[str, Any]:
-        return {
-            "setDataValidation": {
-                "range": {
-                    "sheetId": ids[tab],
-                    "startRowIndex": 1,
-                    "endRowIndex": DROPDOWN_ROWS,
-                    "startColumnIndex": column,
-                    "endColumnIndex": column + 1,
-                },
-                "rule": {
-                    "condition": {
-                        "type": "ONE_OF_LIST",
-                        "values": [{"userEnteredValue": v} for v in values],
-                    },
-                    "showCustomUi": True,
-                    "strict": False,
-                },
-            }
-        }
-
-    def bold(tab: str, rows: int, columns: int) -> dict[str, Any]:
-        return {
-            "repeatCell": {
-                "range": {"sheetId": ids[tab], "endRowIndex": rows, "endColumnIndex": columns},
-                "cell": {
-                    "userEnteredFormat": {"textFormat": {"bold": True}, "wrapStrategy": "WRAP"}
-                },
-                "fields": "userEnteredFormat(textFormat,wrapStrategy)",
-            }
-        }
-
+    values = {f"'{contract.FICHE.name}'!A1": fiche}
+    values |= {f"'{spec.name}'!A1": [[f.label for f in spec.fields]] for spec in tabs[1:]}
+    put_values(client, key, values)
+    members, meetings = ids[contract.MEMBERS.name], ids[contract.MEETINGS.name]
     requests = [
-        dropdown(contract.MEMBERS.name, 0, [c.sigle for c in centres]),
-        dropdown(contract.MEMBERS.name, 1, list(contract.ROLES)),
-        dropdown(contract.MEETINGS.name, 1, list(contract.MEETING_FORMATS)),
-        bold(contract.FICHE.name, len(fiche), 1),
-        *(bold(spec.name, 1, len(spec.fields)) for spec in tabs[1:]),
+        dropdown(members, 0, [c.sigle for c in centres], DROPDOWN_ROWS),
+        dropdown(members, 1, list(contract.ROLES), DROPDOWN_ROWS),
+        dropdown(meetings, 1, list(contract.MEETING_FORMATS), DROPDOWN_ROWS),
+        bold(ids[contract.FICHE.name], len(fiche), 1),
+        *(bold(ids[spec.name], 1, len(spec.fields)) for spec in tabs[1:]),
     ]
-    http.batch_update(key, {"requests": requests})
+    batch_update(client, key, requests)
     for address in shares:
-        http.insert_permission(key, address, perm_type="user", role="writer", notify=True)
+        share(client, key, address)
     return key

@@ -30,13 +30,46 @@ SERVICE_EMAIL = "recueil@projet-test.iam.gserviceaccount.com"
 
 @dataclass
 class FakeSpreadsheet:
+    """One spreadsheet: values by tab, and beside them what a cell may carry without being a value
+    (notes, backgrounds, links), keyed by (tab, 0-based row, 0-based column)."""
+
     title: str
     tabs: dict[str, list[list[str]]]
     modified: str
     shared: bool = True
+    writable: bool = True  # False: shared read-only with the service account
     folder: str | None = None
     permissions: list[dict[str, Any]] = field(default_factory=list)
     formats: list[dict[str, Any]] = field(default_factory=list)
+    sheet_ids: dict[str, int] = field(default_factory=dict)
+    notes: dict[tuple[str, int, int], str] = field(default_factory=dict)
+    backgrounds: dict[tuple[str, int, int], dict[str, float]] = field(default_factory=dict)
+    links: dict[tuple[str, int, int], str] = field(default_factory=dict)
+    modified_by_us: bool = False
+
+    def __post_init__(self) -> None:
+        for title in self.tabs:
+            self.add_tab(title)
+
+    def add_tab(self, title: str, sheet_id: int | None = None) -> None:
+        self.tabs.setdefault(title, [])
+        if title not in self.sheet_ids:
+            taken = set(self.sheet_ids.values())
+            sheet_id = sheet_id if sheet_id is not None else 0
+            while sheet_id in taken:
+                sheet_id += 1
+            self.sheet_ids[title] = sheet_id
+
+    def title_of(self, sheet_id: int) -> str:
+        return next(t for t, i in self.sheet_ids.items() if i == sheet_id)
+
+    def changed(self, by_us: bool) -> None:
+        """A change bumps Drive's modifiedTime, as any edit of a real spreadsheet does."""
+        now = dt.datetime.now(dt.UTC)
+        previous = dt.datetime.fromisoformat(self.modified.replace("Z", "+00:00"))
+        later = max(now, previous + dt.timedelta(milliseconds=1))
+        self.modified = later.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        self.modified_by_us = by_us
 
 
 @dataclass
@@ -176,10 +209,42 @@ class FakeGoogle:
             title, {k: [list(r) for r in v] for k, v in tabs.items()}, **options
         )
 
-    def edit(self, key: str, tab: str, rows: list[list[str]], modified: str) -> None:
+    def edit(self, key: str, tab: str, rows: list[list[str]], modified: str | None = None) -> None:
+        """A person's edit of a whole tab (its time, or now)."""
         sheet = self.spreadsheets[key]
         sheet.tabs[tab] = [list(r) for r in rows]
-        sheet.modified = modified
+        sheet.add_tab(tab)
+        if modified:
+            sheet.modified, sheet.modified_by_us = modified, False
+        else:
+            sheet.changed(by_us=False)
+
+    def set_cell(self, key: str, tab: str, cell: str, value: str) -> None:
+        """A person types `value` into one cell (A1 notation), now."""
+        row, column = _a1(cell)
+        rows = self.spreadsheets[key].tabs[tab]
+        rows.extend([] for _ in range(row + 1 - len(rows)))
+        rows[row].extend("" for _ in range(column + 1 - len(rows[row])))
+        rows[row][column] = value
+        self.spreadsheets[key].changed(by_us=False)
+
+    def cell(self, key: str, tab: str, cell: str) -> str:
+        row, column = _a1(cell)
+        rows = self.spreadsheets[key].tabs[tab]
+        return rows[row][column] if row < len(rows) and column < len(rows[row]) else ""
+
+    def note(self, key: str, tab: str, cell: str) -> str | None:
+        return self.spreadsheets[key].notes.get((tab, *_a1(cell)))
+
+    def background(self, key: str, tab: str, cell: str) -> dict[str, float] | None:
+        return self.spreadsheets[key].backgrounds.get((tab, *_a1(cell)))
+
+    def link(self, key: str, tab: str, cell: str) -> str | None:
+        return self.spreadsheets[key].links.get((tab, *_a1(cell)))
+
+    def api_requests(self) -> list[Logged]:
+        """The requests to the Sheets and Drive APIs (what quotas count; tokens excluded)."""
+        return [r for r in self.log if r.host != HOSTS[0]]
 
     def fail(
         self, contains: str, status: int, times: int = 1, retry_after: str | None = None
@@ -291,14 +356,25 @@ class FakeGoogle:
             return None
         if handler.command == "GET":
             return handler.reply(200, _grid(key, sheet, query.get("includeGridData") == ["true"]))
+        if not sheet.writable:
+            return handler.reply(403, _error(403, "The caller does not have permission"))
         with self.lock:
+            sheet.changed(by_us=True)
             if batch:
                 for request in body["requests"]:
                     if "addSheet" in request:
-                        sheet.tabs[request["addSheet"]["properties"]["title"]] = []
+                        properties = request["addSheet"]["properties"]
+                        sheet.add_tab(properties["title"], properties.get("sheetId"))
+                    elif "updateCells" in request:
+                        _update_cells(sheet, request["updateCells"])
                     else:
                         sheet.formats.append(request)
-                return handler.reply(200, {"spreadsheetId": key, "replies": []})
+                answer: dict[str, Any] = {"spreadsheetId": key, "replies": []}
+                if body.get("includeSpreadsheetInResponse"):
+                    answer["updatedSpreadsheet"] = _grid(
+                        key, sheet, bool(body.get("responseIncludeGridData"))
+                    )
+                return handler.reply(200, answer)
             if values_action == "clear":
                 sheet.tabs[_tab_of(values_range)] = []
                 return handler.reply(200, {"spreadsheetId": key})
@@ -311,7 +387,6 @@ class FakeGoogle:
                 return handler.reply(200, {"spreadsheetId": key})
             assert query.get("valueInputOption") == ["RAW"], query
             sheet.tabs[_tab_of(values_range)] = [list(map(str, r)) for r in body["values"]]
-            sheet.modified = dt.datetime.now(dt.UTC).isoformat()
             return handler.reply(200, {"spreadsheetId": key, "updatedRange": values_range})
 
     def _create(self, handler: _ApiHandler, body: dict[str, Any]) -> None:
@@ -367,13 +442,28 @@ class FakeGoogle:
             ]
             return handler.reply(200, {"files": found})
         if key is None:
+            # gspread's listing of a folder, or recueil's of every spreadsheet shared with it
             folder = re.search(r'parents in "([^"]+)"', query.get("q", [""])[0])
+            if not folder and "mimeType" not in query.get("q", [""])[0]:
+                return handler.reply(400, _error(400, "unsupported query", True))
             files = [
-                {"id": k, "name": s.title, "modifiedTime": s.modified, "createdTime": s.modified}
+                {
+                    "id": k,
+                    "name": s.title,
+                    "modifiedTime": s.modified,
+                    "createdTime": s.modified,
+                    "lastModifyingUser": {"me": s.modified_by_us},
+                    "capabilities": {"canEdit": s.writable},
+                }
                 for k, s in self.spreadsheets.items()
-                if folder and s.folder == folder.group(1)
+                if s.shared and (s.folder == folder.group(1) if folder else True)
             ]
-            return handler.reply(200, {"kind": "drive#fileList", "files": files})
+            size = int(query.get("pageSize", ["1000"])[0])
+            start = int(query.get("pageToken", ["0"])[0])
+            page: dict[str, Any] = {"kind": "drive#fileList", "files": files[start : start + size]}
+            if start + size < len(files):
+                page["nextPageToken"] = str(start + size)
+            return handler.reply(200, page)
         sheet = self._sheet_or_error(handler, key, drive=True)
         if sheet is None:
             return None
@@ -389,6 +479,88 @@ class FakeGoogle:
                 "createdTime": sheet.modified,
             },
         )
+
+
+def _a1(cell: str) -> tuple[int, int]:
+    """0-based (row, column) of `B3`."""
+    letters = re.match(r"[A-Z]+", cell).group(0)
+    column = 0
+    for letter in letters:
+        column = column * 26 + ord(letter) - ord("A") + 1
+    return int(cell[len(letters) :]) - 1, column - 1
+
+
+def _update_cells(sheet: FakeSpreadsheet, request: dict[str, Any]) -> None:
+    """Sheets' updateCells, for the fields recueil may send: note, background, string values and
+    links. A field in the mask without a value in the request is cleared, as Google does."""
+    fields = set(request["fields"].split(","))
+    assert fields <= {
+        "note",
+        "userEnteredFormat.backgroundColor",
+        "userEnteredValue",
+        "textFormatRuns",
+    }, fields
+    if "range" in request and "rows" not in request:  # a whole range cleared
+        grid = request["range"]
+        title = sheet.title_of(grid["sheetId"])
+        assert set(grid) == {"sheetId"}, "recueil clears only whole tabs"
+        if "userEnteredValue" in fields:
+            sheet.tabs[title] = []
+        for kept, field_name in (
+            (sheet.links, "textFormatRuns"),
+            (sheet.notes, "note"),
+            (sheet.backgrounds, "userEnteredFormat.backgroundColor"),
+        ):
+            if field_name in fields:
+                for place in [p for p in kept if p[0] == title]:
+                    del kept[place]
+        return
+    if "range" in request:
+        grid = request["range"]
+        title, top, left = (
+            sheet.title_of(grid["sheetId"]),
+            grid["startRowIndex"],
+            grid["startColumnIndex"],
+        )
+    else:
+        start = request["start"]
+        title, top, left = sheet.title_of(start["sheetId"]), start["rowIndex"], start["columnIndex"]
+    rows = sheet.tabs[title]
+    for r, row in enumerate(request["rows"]):
+        for c, value in enumerate(row.get("values", [])):
+            place = (title, top + r, left + c)
+            if "note" in fields:
+                if value.get("note"):
+                    sheet.notes[place] = value["note"]
+                else:
+                    sheet.notes.pop(place, None)
+            if "userEnteredFormat.backgroundColor" in fields:
+                colour = value.get("userEnteredFormat", {}).get("backgroundColor")
+                if colour:
+                    sheet.backgrounds[place] = colour
+                else:
+                    sheet.backgrounds.pop(place, None)
+            if "userEnteredValue" in fields:
+                entered = value.get("userEnteredValue", {})
+                assert set(entered) <= {"stringValue"}, "recueil writes text only"
+                rows.extend([] for _ in range(top + r + 1 - len(rows)))
+                line = rows[top + r]
+                line.extend("" for _ in range(left + c + 1 - len(line)))
+                line[left + c] = entered.get("stringValue", "")
+            if "textFormatRuns" in fields:
+                runs = value.get("textFormatRuns", [])
+                uri = next(
+                    (
+                        run["format"]["link"]["uri"]
+                        for run in runs
+                        if "link" in run.get("format", {})
+                    ),
+                    None,
+                )
+                if uri:
+                    sheet.links[place] = uri
+                else:
+                    sheet.links.pop(place, None)
 
 
 def _tab_of(a1_range: str) -> str:
@@ -422,18 +594,39 @@ def _error(status: int, message: str, drive: bool = False) -> dict[str, Any]:
 def _grid(key: str, sheet: FakeSpreadsheet, with_data: bool) -> dict[str, Any]:
     sheets = []
     for index, (title, rows) in enumerate(sheet.tabs.items()):
-        entry: dict[str, Any] = {"properties": {"sheetId": index, "title": title, "index": index}}
+        entry: dict[str, Any] = {
+            "properties": {"sheetId": sheet.sheet_ids[title], "title": title, "index": index}
+        }
         if with_data:
-            entry["data"] = [
-                {
-                    "rowData": [
-                        {"values": [{"formattedValue": c} if c != "" else {} for c in row]}
-                        if row
-                        else {}
-                        for row in rows
+            height = max(
+                [len(rows)]
+                + [r + 1 for t, r, _ in (*sheet.notes, *sheet.backgrounds) if t == title]
+            )
+            data = []
+            for r in range(height):
+                row = rows[r] if r < len(rows) else []
+                width = max(
+                    [len(row)]
+                    + [
+                        c + 1
+                        for t, rr, c in (*sheet.notes, *sheet.backgrounds)
+                        if t == title and rr == r
                     ]
-                }
-            ]
+                )
+                values = []
+                for c in range(width):
+                    value: dict[str, Any] = {}
+                    if c < len(row) and row[c] != "":
+                        value["formattedValue"] = row[c]
+                    if (title, r, c) in sheet.notes:
+                        value["note"] = sheet.notes[(title, r, c)]
+                    if (title, r, c) in sheet.backgrounds:
+                        value["userEnteredFormat"] = {
+                            "backgroundColor": sheet.backgrounds[(title, r, c)]
+                        }
+                    values.append(value)
+                data.append({"values": values} if values else {})
+            entry["data"] = [{"rowData": data}]
         sheets.append(entry)
     return {"spreadsheetId": key, "properties": {"title": sheet.title}, "sheets": sheets}
 

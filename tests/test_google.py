@@ -60,7 +60,7 @@ def sheet_reads(fake: FakeGoogle, key: str) -> int:
     return len(fake.requests(host=SHEETS, method="GET", contains=key))
 
 
-def test_pull_builds_the_edition_with_one_read_per_workbook(
+def test_a_full_pull_reads_each_workbook_once_after_one_listing(
     google: FakeGoogle, tmp_path: Path
 ) -> None:
     from flows.build import build_edition
@@ -71,8 +71,11 @@ def test_pull_builds_the_edition_with_one_read_per_workbook(
     assert sheet_reads(google, NETWORK) == 1
     for sheet in ("gt-cosoter", "gt-sante", "contribution-culture"):
         assert sheet_reads(google, key_of(sheet)) == 1
-        assert len(google.requests(host="www.googleapis.com", contains=key_of(sheet))) == 1
-    assert len(google.requests(host=SHEETS)) == 15
+    workbooks = len(google.requests(host=SHEETS))
+    assert workbooks == 15
+    (listing,) = google.requests(host="www.googleapis.com")
+    assert "mimeType" in listing.query["q"][0], "one Drive listing for every modified time"
+    assert len(google.api_requests()) == workbooks + 1 <= 2 * workbooks
     assert {s for r in google.log if r.host != "oauth2.googleapis.com" for s in r.scopes} <= {
         READONLY,
         "https://www.googleapis.com/auth/drive.readonly",
@@ -117,6 +120,7 @@ def test_an_unchanged_workbook_is_not_downloaded_again(google: FakeGoogle, tmp_p
     build_edition(google=NETWORK, out=str(tmp_path))
     assert sheet_reads(google, key_of("gt-cosoter")) == 0
     assert len(google.requests(host=SHEETS)) == 1, "only the network workbook is pulled again"
+    assert len(google.api_requests()) == 2, "and one listing tells that nothing else changed"
 
     fiche = [list(r) for r in google.spreadsheets[key_of("gt-cosoter")].tabs["Fiche"]]
     fiche[1][1] = "12 CRPV"
@@ -132,21 +136,19 @@ def test_an_unchanged_workbook_is_not_downloaded_again(google: FakeGoogle, tmp_p
 
 def test_bursts_of_429_and_500_are_retried(google: FakeGoogle) -> None:
     from flows.check import check_source
-    from sources.google import GoogleSource
+    from sources.google.read import GoogleSource
 
     google.fail(key_of("gt-sante"), 429, times=3, retry_after="0")
     google.fail(key_of("gt-transition"), 500, times=2)
     google.fail(key_of("gt-cosoter"), 503, times=1)
     outcomes = check_source(GoogleSource(NETWORK))
     assert all(o.ok for o in outcomes), [str(p) for o in outcomes for p in o.problems]
-    assert (
-        len(google.requests(contains=key_of("gt-sante"))) == 2 + 3
-    )  # drive + sheets, plus 3 refused
-    assert len(google.requests(contains=key_of("gt-transition"))) == 2 + 2
+    assert len(google.requests(contains=key_of("gt-sante"))) == 1 + 3, "read, plus 3 refused"
+    assert len(google.requests(contains=key_of("gt-transition"))) == 1 + 2
 
 
 def test_retry_after_is_honoured(google: FakeGoogle) -> None:
-    from sources.google import GoogleSource
+    from sources.google.read import GoogleSource
 
     google.fail("/v4/spreadsheets/" + NETWORK, 429, times=1, retry_after="1")
     started = time.monotonic()
@@ -156,7 +158,7 @@ def test_retry_after_is_honoured(google: FakeGoogle) -> None:
 
 def test_a_workbook_that_keeps_failing_is_reported_and_the_others_go_on(google: FakeGoogle) -> None:
     from flows.check import check_source
-    from sources.google import GoogleSource
+    from sources.google.read import GoogleSource
 
     google.fail(key_of("gt-sante"), 500, times=100)
     outcomes = {o.name: o for o in check_source(GoogleSource(NETWORK))}
@@ -167,7 +169,7 @@ def test_a_workbook_that_keeps_failing_is_reported_and_the_others_go_on(google: 
 
 def test_403_says_whom_to_share_with_and_404_names_the_group(google: FakeGoogle) -> None:
     from flows.check import check_source
-    from sources.google import GoogleSource
+    from sources.google.read import GoogleSource
 
     google.spreadsheets[key_of("gt-sante")].shared = False
     del google.spreadsheets[key_of("gt-cosoter")]
@@ -183,7 +185,7 @@ def test_403_says_whom_to_share_with_and_404_names_the_group(google: FakeGoogle)
 
 
 def test_a_timeout_is_retried(google: FakeGoogle) -> None:
-    from sources.google import GoogleSource
+    from sources.google.read import GoogleSource
 
     google.stall("/v4/spreadsheets/" + NETWORK, seconds=1.5, times=1)
     workbook = GoogleSource(NETWORK).read_network()
@@ -192,7 +194,7 @@ def test_a_timeout_is_retried(google: FakeGoogle) -> None:
 
 
 def test_the_sheets_quota_is_never_exceeded() -> None:
-    from sources.google import SlidingWindow
+    from sources.google.auth import SlidingWindow
 
     window = SlidingWindow(limit=3, period=0.5)
     started = time.monotonic()
@@ -210,6 +212,8 @@ def test_a_failed_pull_falls_back_to_the_last_valid_copy(
     from flows.build import build_edition
 
     assert build_edition(google=NETWORK, out=str(tmp_path)).exit_code == 0
+    fiche = google.spreadsheets[key_of("gt-sante")].tabs["Fiche"]
+    google.edit(key_of("gt-sante"), "Fiche", fiche, modified="2024-04-02T08:00:00.000Z")
     google.fail(key_of("gt-sante"), 503, times=100)
     report = build_edition(google=NETWORK, out=str(tmp_path))
     assert report.exit_code == 1 and report.draft
@@ -264,7 +268,7 @@ def test_sheets_init_creates_a_workbook_that_follows_the_contract(
 ) -> None:
     from flows.cli import main
     from flows.parse import parse_group
-    from sources.google import GoogleSource
+    from sources.google.read import GoogleSource
     from tests.helpers import centres_2024
 
     assert (
