@@ -31,6 +31,28 @@ def _whole_number(what: str, example: str):
     return parse
 
 
+# Below this, passes of the watch would spend the Sheets quota (60 a minute) for nothing.
+_SHORTEST_INTERVAL = 30.0
+
+
+def _interval(text: str) -> float:
+    """`2m`, `90s`, `1h` or a number of seconds, as seconds."""
+    import re
+
+    match = re.fullmatch(r"\s*(\d+(?:[.,]\d+)?)\s*(s|min|m|h)?\s*", text.lower())
+    if not match:
+        raise argparse.ArgumentTypeError(f"« {text} » n'est pas une durée (exemples : 2m, 90s, 1h)")
+    seconds = (
+        float(match.group(1).replace(",", "."))
+        * {None: 1, "s": 1, "m": 60, "min": 60, "h": 3600}[match.group(2)]
+    )
+    if seconds < _SHORTEST_INTERVAL:
+        raise argparse.ArgumentTypeError(
+            f"« {text} » est trop court : au moins {_SHORTEST_INTERVAL:.0f} s entre deux passes"
+        )
+    return seconds
+
+
 def _version() -> str:
     from importlib.metadata import version
 
@@ -181,6 +203,25 @@ def _parser() -> argparse.ArgumentParser:
         "--folder", required=True, metavar="DOSSIER", help="identifiant du dossier Drive"
     )
     listing.add_argument("--google", metavar="CLASSEUR_RESEAU", help=network_help)
+    watch = sheet_commands.add_parser(
+        "watch",
+        help="surveiller les classeurs et y écrire leurs problèmes dans les minutes qui suivent",
+        description="Toutes les deux minutes (--every), relit les classeurs modifiés depuis la passe "
+        "précédente, les contrôle et écrit leurs problèmes : une note sur chaque cellule en cause et "
+        "l'onglet « Contrôles ». Ctrl+C pour arrêter.",
+    )
+    watch.add_argument("--google", metavar="CLASSEUR_RESEAU", help=network_help)
+    watch.add_argument(
+        "--every",
+        type=_interval,
+        default=120.0,
+        metavar="DURÉE",
+        help="intervalle entre deux passes : 2m (par défaut), 90s, 1h",
+    )
+    watch.add_argument("--once", action="store_true", help="une seule passe, puis s'arrêter")
+    watch.add_argument(
+        "--out", type=Path, metavar="DOSSIER", help="dossier de sortie (par défaut : output/)"
+    )
     alerts.add_commands(commands)
     return parser
 
@@ -233,6 +274,8 @@ def _sheets(arguments: argparse.Namespace) -> int:
             return _sheets_feedback(console, arguments)
         if arguments.sheets_command == "init":
             return _sheets_init(console, arguments)
+        if arguments.sheets_command == "watch":
+            return _sheets_watch(console, arguments)
         return _sheets_list(console, arguments)
     except CredentialsMissing as error:
         console.print(f"[red]{_escape(str(error))}[/]")
@@ -266,6 +309,59 @@ def _sheets_feedback(console: Console, arguments: argparse.Namespace) -> int:
         else:
             console.print(f"  [green]✓[/] {_escape(outcome.name)}")
     return 1 if refused or any(o.errors for o in outcomes) else 0
+
+
+def _sheets_watch(console: Console, arguments: argparse.Namespace) -> int:
+    """Passes of the watch until interrupted (or one, with --once): 0 when it could run, 2 when
+    the network workbook or the key is missing, or the network workbook cannot be read."""
+    import time
+
+    from sources.google.auth import credentials_file
+
+    network = _network_reference(arguments)
+    if network is None:
+        console.print(
+            "[red]Indiquez le classeur réseau : --google ID ou RECUEIL_GOOGLE_NETWORK.[/]"
+        )
+        return USAGE_ERROR
+    credentials_file()  # a missing key stops here, before Prefect starts
+    if not _prefect_reachable(console):
+        return USAGE_ERROR
+    _quiet_prefect_failures()
+    _start_temporary_server()
+    from flows.watch import describe, watch_sheets
+
+    out = str(arguments.out) if arguments.out else None
+    if not arguments.once:
+        console.print(
+            f"Veille des classeurs toutes les {_plural(round(arguments.every), 'seconde')} ; "
+            "Ctrl+C pour arrêter."
+        )
+    try:
+        while True:
+            started = time.monotonic()
+            try:
+                report = watch_sheets(google=network, out=out)
+            except Exception as error:  # Google or Prefect down: the next pass tries again
+                console.print(
+                    f"[red]Passe interrompue ({_escape(type(error).__name__)}) :[/] "
+                    f"{_escape(str(error)[:200])} ; nouvel essai à la passe suivante."
+                )
+                if arguments.once:
+                    return 1
+                time.sleep(arguments.every)
+                continue
+            stamp = report.checked[11:16]
+            for line in describe(report):
+                console.print(f"[dim]{stamp}[/] {_escape(line)}")
+            if not report.network_read:
+                return USAGE_ERROR
+            if arguments.once:
+                return 0
+            time.sleep(max(0.0, arguments.every - (time.monotonic() - started)))
+    except KeyboardInterrupt:
+        console.print("Veille arrêtée.")
+        return 0
 
 
 def _sheets_init(console: Console, arguments: argparse.Namespace) -> int:

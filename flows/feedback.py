@@ -17,6 +17,7 @@ from flows.text import french_datetime
 from sources.google.errors import write_refused
 from sources.google.ids import cell_address, spreadsheet_id
 from sources.google.write import Cell, batch_update, free_sheet_id, replace_tab, sheet_ids
+from sources.workbook import match_key
 
 FEEDBACK_TAB = "Contrôles"
 HEADER = ["Gravité", "Onglet", "Cellule", "Valeur trouvée", "Message"]
@@ -51,12 +52,14 @@ def feedback_rows(
 
 def _link(problem: Problem, key: str, gids: dict[str, int]) -> str | None:
     """The address opening the problem's cell (`B3`), row (`ligne 4`: its first cell) or tab."""
-    if problem.tab not in gids:
+    tabs = {match_key(name): gid for name, gid in gids.items()}
+    gid = tabs.get(match_key(problem.tab or "")) if problem.tab else None
+    if gid is None:
         return None
     cell = problem.cell or ""
     if cell.startswith("ligne "):
         cell = f"A{cell.removeprefix('ligne ').strip()}"
-    return cell_address(key, gids[problem.tab], cell if _A1.fullmatch(cell) else None)
+    return cell_address(key, gid, cell if _A1.fullmatch(cell) else None)
 
 
 def feedback_requests(

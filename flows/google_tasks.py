@@ -17,6 +17,7 @@ from prefect.cache_policies import NO_CACHE
 
 from flows.feedback import write_controles
 from flows.model import Problem
+from flows.watch_pass import write_remarks
 from sources.google.auth import GoogleSettings
 from sources.google.drive import upload_files
 from sources.google.errors import retryable
@@ -66,3 +67,13 @@ def writing_controles() -> Any:
 
 def copying_to_drive() -> Any:
     return copy_to_drive.with_options(**retried())
+
+
+@task(name="ecrire-remarques", cache_policy=NO_CACHE, **retried(GoogleSettings()))
+def write_remarks_task(client: Any, key: str, requests: list[dict[str, Any]]) -> dict[str, Any]:
+    """One workbook's notes and `Contrôles` tab, in one request."""
+    return write_remarks(client, key, requests)
+
+
+def writing_remarks() -> Any:
+    return write_remarks_task.with_options(**retried())

@@ -114,6 +114,13 @@ def test_deployment_schedule_and_a_coordinators_run_by_a_worker(
     assert schedule["active"] is True
     assert deployment["work_pool_name"] == "recueil"
     assert deployment["parameters"]["year"] == 2024
+    watch = api(server, "GET", "/deployments/name/watch-sheets/veille")
+    (every,) = watch["schedules"]
+    assert every["schedule"]["interval"] == 300 and every["active"] is True
+    assert (
+        watch["work_pool_name"] == "recueil"
+        and watch["entrypoint"] == "flows/watch.py:watch_sheets"
+    )
 
     out = tmp_path / "out"
     run = api(

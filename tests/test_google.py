@@ -31,6 +31,11 @@ def fake(tmp_path_factory: pytest.TempPathFactory):
 @pytest.fixture
 def google(fake: FakeGoogle, monkeypatch: pytest.MonkeyPatch) -> FakeGoogle:
     """The bundled 2024 edition uploaded to the fake, every workbook named by its address."""
+    return use_edition_2024(fake, monkeypatch)
+
+
+def use_edition_2024(fake: FakeGoogle, monkeypatch: pytest.MonkeyPatch) -> FakeGoogle:
+    """The fake emptied, then given the bundled 2024 edition; the clients sent to it, quick to retry."""
     for name, value in fake.environment().items():
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("RECUEIL_GOOGLE_BACKOFF_SECONDS", "0.01")

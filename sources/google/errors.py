@@ -43,7 +43,7 @@ def write_refused(error: BaseException, account: str) -> str:
     """Why recueil could not write into a workbook (its `Contrôles` tab, its notes)."""
     status = status_of(error)
     if status == 403:
-        return f"classeur partagé en lecture seule : partagez-le en tant qu'éditeur avec {account or _ACCOUNT}"
+        return read_only(account)
     if status == 404:
         return "classeur introuvable : a-t-il été supprimé ou déplacé ?"
     if status == 429:
@@ -54,6 +54,11 @@ def write_refused(error: BaseException, account: str) -> str:
         what = getattr(error, "message", None) or type(error).__name__
         return f"Google ne répond pas ({what})"
     return f"Google a répondu par une erreur {status}, même après plusieurs essais"
+
+
+def read_only(account: str) -> str:
+    """What to do with a workbook shared read-only with the service account."""
+    return f"classeur partagé en lecture seule : partagez-le en tant qu'éditeur avec {account or _ACCOUNT}"
 
 
 def drive_refused(error: BaseException, account: str) -> str:

@@ -54,6 +54,9 @@ class GoogleSource:
         self._listing: dict[str, Listed] | None = None
         self.downloads = 0
         self.pulled: dict[str, Annotations] = {}  # the workbooks downloaded, by spreadsheet ID
+        # Drive times at which a snapshot is known current though its own time differs (a watch's
+        # write changed the time, not the values), by spreadsheet ID.
+        self.known: dict[str, str] = {}
         if snapshots is not None:
             self._use_snapshots(snapshots)
 
@@ -129,7 +132,7 @@ class GoogleSource:
             )
             if saved is not None and (saved / "_recueil.json").is_file():
                 snapshot, metadata = load_workbook(saved, self._snapshots)
-                if metadata.get("modified") == modified:
+                if modified in (metadata.get("modified"), self.known.get(key)):
                     return snapshot, {}
             grid = http.fetch_sheet_metadata(
                 key, params={"includeGridData": "true", "fields": GRID_FIELDS}

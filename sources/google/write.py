@@ -67,17 +67,22 @@ def annotate(
     sheet_id: int,
     row: int,
     column: int,
-    note: str | None,
-    background: dict[str, float] | None = None,
     *,
+    note: str | None = None,
+    background: dict[str, float] | None = None,
+    set_note: bool = False,
     set_background: bool = False,
 ) -> dict[str, Any]:
-    """Put (or, with None, remove) a note on one cell (0-based row and column); with
-    `set_background`, its background too (None removes it). Nothing else of the cell changes."""
+    """Set one cell's note (`set_note`; None removes it) and/or its background (`set_background`;
+    None removes it), 0-based row and column. The field mask names only those: nothing else of the
+    cell, its value least of all, can change."""
+    assert set_note or set_background
     value: dict[str, Any] = {}
-    fields = [NOTE]
-    if note:
-        value["note"] = note
+    fields = []
+    if set_note:
+        fields.append(NOTE)
+        if note:
+            value["note"] = note
     if set_background:
         fields.append(BACKGROUND)
         if background:
