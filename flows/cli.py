@@ -329,7 +329,7 @@ def _sheets_watch(console: Console, arguments: argparse.Namespace) -> int:
         return USAGE_ERROR
     _quiet_prefect_failures()
     _start_temporary_server()
-    from flows.watch import describe, watch_sheets
+    from flows.watch import NetworkUnreadable, describe, watch_sheets
 
     out = str(arguments.out) if arguments.out else None
     if not arguments.once:
@@ -342,6 +342,10 @@ def _sheets_watch(console: Console, arguments: argparse.Namespace) -> int:
             started = time.monotonic()
             try:
                 report = watch_sheets(google=network, out=out)
+            except NetworkUnreadable as error:  # not shared, or not there: the coordinator's to fix
+                console.print(f"[red]{_escape(str(error))}[/]")
+                if arguments.once:
+                    return USAGE_ERROR
             except Exception as error:  # Google or Prefect down: the next pass tries again
                 console.print(
                     f"[red]Passe interrompue ({_escape(type(error).__name__)}) :[/] "
@@ -349,15 +353,11 @@ def _sheets_watch(console: Console, arguments: argparse.Namespace) -> int:
                 )
                 if arguments.once:
                     return 1
-                time.sleep(arguments.every)
-                continue
-            stamp = report.checked[11:16]
-            for line in describe(report):
-                console.print(f"[dim]{stamp}[/] {_escape(line)}")
-            if not report.network_read:
-                return USAGE_ERROR
-            if arguments.once:
-                return 0
+            else:
+                for line in describe(report):
+                    console.print(f"[dim]{report.checked[11:16]}[/] {_escape(line)}")
+                if arguments.once:
+                    return 0
             time.sleep(max(0.0, arguments.every - (time.monotonic() - started)))
     except KeyboardInterrupt:
         console.print("Veille arrêtée.")

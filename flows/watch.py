@@ -19,6 +19,11 @@ from sources.google.auth import connect
 from sources.google.errors import CredentialsMissing
 
 
+class NetworkUnreadable(Exception):
+    """The network workbook could not be read: nothing else can be (the message says why, in French).
+    The flow run fails, so that a deployment's alert tells the coordinator."""
+
+
 @flow(name="watch-sheets", log_prints=False)
 def watch_sheets(google: str | None = None, out: str | None = None) -> PassReport:
     """Read again the workbooks changed since the last pass, check them, and write their problems
@@ -36,6 +41,8 @@ def watch_sheets(google: str | None = None, out: str | None = None) -> PassRepor
         connect(write=True),
         writing_remarks(),
     )
+    if not report.network_read:
+        raise NetworkUnreadable(describe(report)[0])
     logger = get_run_logger()
     for line in describe(report):
         logger.info(line)

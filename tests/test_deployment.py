@@ -116,7 +116,7 @@ def test_deployment_schedule_and_a_coordinators_run_by_a_worker(
     assert deployment["parameters"]["year"] == 2024
     watch = api(server, "GET", "/deployments/name/watch-sheets/veille")
     (every,) = watch["schedules"]
-    assert every["schedule"]["interval"] == 300 and every["active"] is True
+    assert every["schedule"]["interval"] == 300 and every["active"] is False
     assert (
         watch["work_pool_name"] == "recueil"
         and watch["entrypoint"] == "flows/watch.py:watch_sheets"
