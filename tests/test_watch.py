@@ -138,13 +138,19 @@ def test_read_only_missing_and_429_cost_one_workbook_each(
     gone = next(k for k in google.spreadsheets if k.startswith("contribution"))
     del google.spreadsheets[gone]
     google.fail(f"{key_of('gt-transition')}:batchUpdate", 429, times=3, retry_after="0")
+    # a refusal is not tried again; a failure that outlasts the client's 6 tries is, by the task
+    google.fail(f"{key_of('gt-education')}:batchUpdate", 403, times=5)
+    google.fail(f"{COSOTER}:batchUpdate", 500, times=7)
     report = one_pass(google, tmp_path)
+    assert len(google.requests(contains=f"{key_of('gt-education')}:batchUpdate")) == 1
+    assert "Éducation" in report.refused and "Cosoter" in report.written
+    assert len(google.requests(contains=f"{COSOTER}:batchUpdate")) == 8
     refused = report.refused["Santé"]
     assert "lecture seule" in refused and SERVICE_EMAIL in refused and "éditeur" in refused
     (missing,) = report.unreadable.values()
     assert "introuvable" in missing
     assert "Transition" in report.written, "a burst of 429 is waited out"
-    assert len(report.written) == registered - 2
+    assert len(report.written) == registered - 3
 
     again = one_pass(google, tmp_path)  # the missing workbook is said once, never a crash
     assert not again.changed and len(google.api_requests()) <= 2
