@@ -1,6 +1,7 @@
 """The HTML recueil lays out for an edition, kept for the floor: `python -m bench.capture EDITION HTML`.
 
-Runs a real build into a throw-away folder and keeps each document's HTML as it reaches WeasyPrint.
+Runs a real build into a throw-away folder and keeps each document's HTML as it is handed to the
+layout workers.
 """
 
 from __future__ import annotations
@@ -17,14 +18,15 @@ def main() -> None:
     from flows import render
     from flows.build import build_edition
 
-    laid_out = render.pdf_bytes
+    documents = render.documents
 
-    def keeping(html: str, *args: object, **kwargs: object) -> bytes:
-        index = len(list(html_folder.glob("*.html")))
-        (html_folder / f"{index:03}.html").write_text(html, encoding="utf-8")
-        return laid_out(html, *args, **kwargs)
+    def keeping(*args: object, **kwargs: object) -> list[render.Document]:
+        made = documents(*args, **kwargs)
+        for index, document in enumerate(made):
+            (html_folder / f"{index:03}.html").write_text(document.html, encoding="utf-8")
+        return made
 
-    render.pdf_bytes = keeping
+    render.documents = keeping
     with tempfile.TemporaryDirectory(prefix="recueil-bench-capture-") as out:
         build_edition(source=str(edition), out=out)
     print(f"{len(list(html_folder.glob('*.html')))} documents gardés dans {html_folder}")

@@ -17,6 +17,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,18 +47,61 @@ class Figure:
         return max(self.peaks)
 
 
+def _tree_rss(root: int) -> int:
+    """Resident memory (KiB) of a process and all its descendants now (layout workers, servers)."""
+    parents: dict[int, int] = {}
+    rss: dict[int, int] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", encoding="ascii", errors="replace") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid = int(entry.name)
+        parents[pid] = int(fields[1])
+        rss[pid] = int(fields[21]) * PAGE_KIB
+    tree, grown = {root}, True
+    while grown:
+        grown = False
+        for pid, parent in parents.items():
+            if parent in tree and pid not in tree:
+                tree.add(pid)
+                grown = True
+    return sum(rss.get(pid, 0) for pid in tree)
+
+
+PAGE_KIB = os.sysconf("SC_PAGE_SIZE") // 1024
+
+
 def run(command: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """Wall time and peak resident memory (MiB) of one whole process and the children it waited for."""
+    """Wall time and peak resident memory (MiB) of one whole process with every process it started.
+
+    The peak is the larger of the kernel's (the largest single process) and the largest sum over the
+    process tree sampled every 50 ms: layout workers run beside the build, their memory adds up.
+    """
     started = time.perf_counter()
     process = subprocess.Popen(
         command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
+    sampled = [0]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.05):
+            sampled[0] = max(sampled[0], _tree_rss(process.pid))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
     _, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - started
+    done.set()
+    sampler.join()
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode not in (0, 1):  # 1: problems found, still a finished run
         raise SystemExit(f"{' '.join(command)} a échoué ({process.returncode})")
-    return wall, usage.ru_maxrss / 1024
+    return wall, max(usage.ru_maxrss, sampled[0]) / 1024
 
 
 def _touch_group(edition: Path, round_: int) -> None:

