@@ -8,6 +8,7 @@ Everything happens in a throw-away folder with its own Prefect home, removed at 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
@@ -19,6 +20,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -115,6 +117,18 @@ def _touch_group(edition: Path, round_: int) -> None:
     fiche.write_text("\n".join([*lines, f"Contact,bench{round_}@exemple.fr"]) + "\n", "utf-8")
 
 
+@contextlib.contextmanager
+def _local_server_stopped(prefect_home: Path) -> Iterator[None]:
+    """The builds start recueil's local Prefect server in the bench's Prefect home (the first one
+    pays its start, the others reuse it, as for a user): stopped at the end, before the folder goes."""
+    try:
+        yield
+    finally:
+        from flows import server
+
+        server.stop(prefect_home)
+
+
 def main() -> None:
     """Run the contenders, print each figure beside its goal, write bench/results.json."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -126,7 +140,10 @@ def main() -> None:
 
     python = sys.executable
     recueil = [python, "-m", "flows.cli"]
-    with tempfile.TemporaryDirectory(prefix="recueil-bench-") as scratch_name:
+    with (
+        tempfile.TemporaryDirectory(prefix="recueil-bench-") as scratch_name,
+        _local_server_stopped(Path(scratch_name) / "prefect"),
+    ):
         scratch = Path(scratch_name)
         edition = scratch / "edition"
         shutil.copytree(default_source(arguments.year), edition)

@@ -166,6 +166,30 @@ def _parser() -> argparse.ArgumentParser:
         default=4200,
         help="port du serveur Prefect démarré au besoin (4200)",
     )
+    server = commands.add_parser(
+        "server",
+        help="le serveur Prefect local que recueil garde entre deux constructions",
+        description="Sans PREFECT_API_URL, la première construction démarre un serveur Prefect sur 127.0.0.1 "
+        "et les suivantes le réutilisent ; il s'arrête seul après RECUEIL_SERVER_IDLE_MINUTES minutes "
+        "sans activité (30 par défaut), ou sur « recueil server stop ».",
+    )
+    server_actions = server.add_subparsers(dest="server_command", metavar="ACTION")
+    server.set_defaults(print_help=server.print_help)
+    server_actions.add_parser(
+        "status",
+        help="dire si le serveur local tourne, et son adresse",
+        description="Dit si le serveur Prefect local tourne et où ouvrir son interface.",
+    )
+    server_actions.add_parser(
+        "start",
+        help="démarrer le serveur local (ou dire celui qui tourne)",
+        description="Démarre le serveur Prefect local s'il ne tourne pas, et attend qu'il réponde.",
+    )
+    server_actions.add_parser(
+        "stop",
+        help="arrêter le serveur local",
+        description="Arrête le serveur Prefect local ; la construction suivante en redémarrera un.",
+    )
     sheets = commands.add_parser("sheets", help="travailler avec les classeurs Google Sheets")
     sheet_commands = sheets.add_subparsers(dest="sheets_command", metavar="ACTION")
     sheets.set_defaults(print_help=sheets.print_help)
@@ -233,9 +257,13 @@ def main(argv: list[str] | None = None) -> int:
     if arguments.command is None:
         parser.print_help()
         return 0
-    if arguments.command == "sheets" and arguments.sheets_command is None:
+    if (arguments.command == "sheets" and arguments.sheets_command is None) or (
+        arguments.command == "server" and arguments.server_command is None
+    ):
         arguments.print_help()
         return 0
+    if arguments.command == "server":
+        return _server(arguments.server_command)
     if arguments.command == "build":
         return _build(arguments)
     if arguments.command == "check":
@@ -547,9 +575,32 @@ def _console() -> Console:
 
 
 def _build(arguments: argparse.Namespace) -> int:
-    from flows.settings import OUTPUT_DIR, configure_prefect, default_source
+    """`recueil build`; Ctrl-C or SIGTERM stop it with one line and the shell's exit status."""
+    from flows import interrupts
 
     console = _console()
+    said: list[int] = []
+
+    def last_words(code: int) -> None:
+        # Said once, whether the build unwound or had to be ended (interrupts.GRACE_SECONDS).
+        if not said:
+            said.append(code)
+            console.print(f"[yellow]{INTERRUPTED}[/]")
+
+    try:
+        with interrupts.interruptible(last_words):
+            return _build_edition(console, arguments)
+    except BaseException as error:
+        code = interrupts.exit_code(error)
+        if code is None:
+            raise
+        last_words(code)
+        return code
+
+
+def _build_edition(console: Console, arguments: argparse.Namespace) -> int:
+    from flows.settings import OUTPUT_DIR, configure_prefect, default_source
+
     source = arguments.source or default_source(arguments.year or 2024)
     if arguments.google or arguments.publish_drive:
         from flows.settings import configure_prefect
@@ -594,8 +645,13 @@ def _build(arguments: argparse.Namespace) -> int:
             return 0
     if not _prefect_reachable(console):
         return USAGE_ERROR
+    from flows.server import ServerError
+
     try:
         report = _run_build(console, arguments, source)
+    except ServerError as error:
+        console.print(f"[red]{_escape(str(error))}[/]")
+        return USAGE_ERROR
     except OSError as error:  # the output or the environment, not a workbook
         console.print(f"[red]{_escape(_output_fault(error, out))}[/]")
         return USAGE_ERROR
@@ -697,74 +753,120 @@ def _quiet_prefect_failures() -> None:
             handler.addFilter(_PrefectFailures())
 
 
-# Runs beside the build: once the build's process is gone (its parent changes), stops the server.
-_WATCHDOG = """
-import os, signal, sys, time
-build, server = int(sys.argv[1]), int(sys.argv[2])
-while os.getppid() == build:
-    time.sleep(0.5)
-try:
-    os.kill(server, signal.SIGTERM)
-except ProcessLookupError:
-    pass
-"""
-
-
-def _start_temporary_server() -> None:
-    """Start Prefect's temporary API server (when no PREFECT_API_URL is set) with a watchdog.
-
-    Prefect stops that server only when the build's process exits normally; a build killed (SIGKILL)
-    or aborted would leave it running for ever. The watchdog, a child of the build, stops it then.
-    """
-    if os.environ.get("PREFECT_API_URL"):
-        return
-    import subprocess
-
-    from prefect.server.api.server import SubprocessASGIServer
-
-    server = SubprocessASGIServer()  # the instance the flow's client then uses
-    server.start()
-    if server.server_process is not None:
-        subprocess.Popen(
-            [sys.executable, "-c", _WATCHDOG, str(os.getpid()), str(server.server_process.pid)],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-
-
 def _run_build(console: Console, arguments: argparse.Namespace, source: Path) -> BuildReport:
-    with _Progress(console) as listener:
-        from flows import progress
-        from flows.build import build_edition, warm_up
+    from flows import interrupts, server
 
-        _quiet_prefect_failures()
+    home = Path(os.environ["PREFECT_HOME"])
+    use = None
+    try:
+        with _Progress(console) as listener:
+            local = None
+            if not os.environ.get("PREFECT_API_URL"):
+                listener.stage("Serveur Prefect local : recherche")
+                local, use, started = server.start(home)
+                _use_api(local.api_url)
+                listener.stage(
+                    f"Serveur Prefect local : {'démarrage' if started else 'reprise'} ({local.address})"
+                )
+            with interrupts.scratch_folder(home / "recueil-tmp"):
+                from flows import progress
+                from flows.build import build_edition, warm_up
 
-        warm_up()
-        _start_temporary_server()
-        progress.listen(listener)
-        try:
-            report = build_edition(
-                year=arguments.year,
-                source=None if arguments.google else str(source),
-                out=str(arguments.out) if arguments.out else None,
-                strict=arguments.strict,
-                data_docs=arguments.data_docs,
-                google=arguments.google,
-                feedback=arguments.feedback,
-                publish_drive=arguments.publish_drive,
-                previous=str(arguments.previous) if arguments.previous else None,
-                publication_url=arguments.publication_url
-                or os.environ.get("RECUEIL_PUBLICATION_URL")
-                or None,
+                _quiet_prefect_failures()
+                warm_up()  # Great Expectations and WeasyPrint load while the server starts
+                if local is not None:
+                    local.wait_ready()
+                progress.listen(listener)
+                try:
+                    return build_edition(
+                        year=arguments.year,
+                        source=None if arguments.google else str(source),
+                        out=str(arguments.out) if arguments.out else None,
+                        strict=arguments.strict,
+                        data_docs=arguments.data_docs,
+                        google=arguments.google,
+                        feedback=arguments.feedback,
+                        publish_drive=arguments.publish_drive,
+                        previous=str(arguments.previous) if arguments.previous else None,
+                        publication_url=arguments.publication_url
+                        or os.environ.get("RECUEIL_PUBLICATION_URL")
+                        or None,
+                    )
+                finally:
+                    progress.listen(None)
+    finally:
+        if use is not None:
+            use.release()
+
+
+INTERRUPTED = "Construction interrompue : l'édition publiée est intacte"
+
+
+def _use_api(api_url: str) -> None:
+    """Point Prefect at `api_url`, also when it was imported before (a test calling the command)."""
+    os.environ["PREFECT_API_URL"] = api_url
+    if "prefect.context" in sys.modules:
+        from prefect.context import refresh_global_settings_context
+
+        refresh_global_settings_context()
+
+
+def _server(action: str) -> int:
+    from flows import server
+    from flows.settings import configure_prefect
+
+    configure_prefect()
+    console = _console()
+    home = Path(os.environ["PREFECT_HOME"])
+    exported = os.environ.get("PREFECT_API_URL")
+    if exported:
+        console.print(
+            f"[dim]PREFECT_API_URL est exportée ({_escape(exported)}) : les constructions utilisent ce "
+            "serveur-là, pas le serveur local.[/]"
+        )
+    try:
+        if action == "stop":
+            stopped = server.stop(home)
+            console.print(
+                f"Serveur Prefect local arrêté ({stopped.address})."
+                if stopped
+                else "Aucun serveur Prefect local ne tourne."
             )
-        finally:
-            progress.listen(None)
-    return report
+            return 0
+        if action == "start":
+            local, use, started = server.start(home)
+            with console.status(f"Démarrage du serveur Prefect local ({local.address})…"):
+                local.wait_ready()
+            use.release()
+            console.print(
+                f"Serveur Prefect local {'démarré' if started else 'déjà en marche'} : "
+                f"interface sur {local.address}"
+            )
+            return 0
+    except server.ServerError as error:
+        console.print(f"[red]{_escape(str(error))}[/]")
+        return USAGE_ERROR
+    local = server.find(home)
+    if local is None:
+        console.print(
+            "Aucun serveur Prefect local ne tourne ; la prochaine construction en démarrera un."
+        )
+        return 0
+    state = server.read_state(home) or {}
+    answering = "répond" if local.healthy() else "[yellow]ne répond pas (encore)[/]"
+    console.print(f"Serveur Prefect local : {answering}, processus {local.pid}")
+    console.print(f"  interface : {local.address}")
+    console.print(f"  API       : {local.api_url}")
+    console.print(f"  données   : {home} (base {home / 'prefect.db'})")
+    console.print(
+        f"  arrêt     : seul après {state.get('idle_minutes', server.IDLE_MINUTES):g} min sans activité, "
+        "ou « recueil server stop »"
+    )
+    return 0
 
 
 def _prefect_reachable(console: Console) -> bool:
-    """A Prefect API named by PREFECT_API_URL must answer; without one, a temporary one is started."""
+    """A Prefect API named by PREFECT_API_URL must answer; without one, recueil's local one is used."""
     import urllib.request
 
     from flows.settings import load_dotenv
@@ -779,7 +881,7 @@ def _prefect_reachable(console: Console) -> bool:
     except (OSError, ValueError):  # no answer, or not an address
         console.print(
             f"[red]Le serveur Prefect {_escape(api)} ne répond pas :[/] démarrez-le "
-            "(prefect server start) ou retirez PREFECT_API_URL pour utiliser un serveur temporaire."
+            "(prefect server start) ou retirez PREFECT_API_URL pour utiliser le serveur local de recueil."
         )
         return False
     if not healthy:
@@ -805,7 +907,7 @@ class _Progress:
             console=console,
             transient=True,
         )
-        self._task = self._progress.add_task("Démarrage de Prefect", total=None, label="")
+        self._task = self._progress.add_task("Préparation", total=None, label="")
 
     def __enter__(self) -> _Progress:
         self._progress.start()

@@ -1,11 +1,18 @@
-"""Progress events from the pipeline to whoever watches it (the terminal, or nobody)."""
+"""Progress events from the pipeline to whoever watches it (the terminal, or nobody), and to the log.
+
+Each event is also logged on the `recueil` logger, which Prefect sends to the run's logs in its UI
+(`extra_loggers` in pyproject.toml), however the build was started: command line, serve or worker.
+"""
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Protocol
+
+log = logging.getLogger("recueil")
 
 
 class Listener(Protocol):
@@ -24,6 +31,7 @@ class _Silent:
 
 # A module-level listener, not a context variable: Prefect runs tasks in worker threads.
 _listener: Listener = _Silent()
+_stage = ""
 
 
 def listen(listener: Listener | None) -> None:
@@ -34,11 +42,15 @@ def listen(listener: Listener | None) -> None:
 
 def stage(description: str, total: int | None = None) -> None:
     """A stage begins, with `total` steps when known."""
+    global _stage
+    _stage = description
+    log.info("%s%s", description, f" ({total})" if total is not None else "")
     _listener.stage(description, total)
 
 
 def advance(label: str) -> None:
     """One step of the current stage is done."""
+    log.info("%s : %s", _stage, label)
     _listener.advance(label)
 
 

@@ -39,17 +39,23 @@ NOT_LINKED = {
 def exclusive(out: Path) -> Iterator[None]:
     """One build at a time writes into `out` (a scheduled run and a manual one wait for each other).
 
-    Under the lock, what a killed build left half-written is cleared.
+    Under the lock, what a killed build left half-written is cleared; so is, on the way out, what
+    this build leaves unfinished (interrupted, or failed before publishing).
     """
     out.mkdir(parents=True, exist_ok=True)
     with (out / ".recueil.lock").open("w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
-            for leftover in out.glob(".staging-*"):
-                shutil.rmtree(leftover, ignore_errors=True)
+            _clear_staging(out)
             yield
         finally:
+            _clear_staging(out)
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _clear_staging(out: Path) -> None:
+    for leftover in out.glob(".staging-*"):
+        shutil.rmtree(leftover, ignore_errors=True)
 
 
 def staging_folder(out: Path) -> Path:

@@ -13,8 +13,12 @@ EDITIONS_DIR = ROOT / "sources" / "editions"
 OUTPUT_DIR = ROOT / "output"
 
 PYPROJECT = ROOT / "pyproject.toml"
-# Not a Prefect setting: the client's own telemetry switch.
-ENVIRONMENT_DEFAULTS = {"DO_NOT_TRACK": "1"}
+ENVIRONMENT_DEFAULTS = {
+    # Not a Prefect setting: the client's own telemetry switch.
+    "DO_NOT_TRACK": "1",
+    # Prefect's INFO lines go to the UI; recueil's terminal shows only its warnings and errors.
+    "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "WARNING",
+}
 
 
 def prefect_settings(pyproject: Path = PYPROJECT) -> dict[str, str]:
@@ -54,6 +58,8 @@ def load_dotenv(path: Path = ROOT / ".env") -> None:
 # Libraries that report routine work at INFO/WARNING: GX announces its temporary docs folder,
 # WeasyPrint warns on every font that it subsets with fontTools (no libharfbuzz-subset here).
 QUIET_LOGGERS = {
+    # recueil's progress (flows/progress.py), which Prefect sends to the run's logs (extra_loggers).
+    "recueil": logging.INFO,
     "great_expectations": logging.ERROR,
     "weasyprint": logging.ERROR,
     "fontTools": logging.ERROR,

@@ -1,17 +1,72 @@
-"""Test settings: Prefect in a throw-away home, offline and quiet, set before anything imports it."""
+"""Test settings: one Prefect server for the whole run, every temporary file in one folder removed at
+the end, Prefect offline and quiet; set before anything imports Prefect.
+
+pytest-xdist runs a controller and one worker per core. The controller (or the only process, without
+xdist) makes the run's folder and starts recueil's local Prefect server in it (flows/server.py, the
+same server recueil keeps for its builds) without waiting for it; the workers inherit the folder and
+PREFECT_API_URL through the environment and wait for the server before their first test. Builds the
+tests run, in the process or as `recueil build` subprocesses, all use it. At the end the controller
+stops it and removes the folder: nothing is left in /tmp, no process runs. A run killed outright
+(SIGKILL) leaves the folder, and the server stops itself after IDLE_MINUTES without a request.
+"""
 
 from __future__ import annotations
 
-import atexit
 import os
-import shutil
 import tempfile
+from pathlib import Path
 
-_PREFECT_HOME = tempfile.mkdtemp(prefix="recueil-tests-prefect-")
-# Registered before Prefect is imported, so it runs after Prefect has stopped its temporary server.
-atexit.register(shutil.rmtree, _PREFECT_HOME, ignore_errors=True)
-os.environ["PREFECT_HOME"] = _PREFECT_HOME
-os.environ["PREFECT_RESULTS_LOCAL_STORAGE_PATH"] = os.path.join(_PREFECT_HOME, "storage")
-os.environ.pop("PREFECT_API_URL", None)
+import pytest
+
+IDLE_MINUTES = 10
+CONTROLLER = "PYTEST_XDIST_WORKER" not in os.environ
+
+if CONTROLLER:
+    _run_folder = tempfile.mkdtemp(prefix="recueil-tests-")
+    os.chmod(_run_folder, 0o755)  # some tests read their outputs as another account
+    os.environ["RECUEIL_TESTS_FOLDER"] = _run_folder
+RUN_FOLDER = Path(os.environ["RECUEIL_TESTS_FOLDER"])
+PREFECT_HOME = RUN_FOLDER / "prefect"
+TEMPORARY = RUN_FOLDER / "tmp"
+TEMPORARY.mkdir(exist_ok=True)
+# Every temporary file of the run, pytest's tmp_path folders included, goes into the run's folder.
+os.environ["TMPDIR"] = str(TEMPORARY)
+os.environ["PYTEST_DEBUG_TEMPROOT"] = str(TEMPORARY)
+tempfile.tempdir = str(TEMPORARY)
+
+os.environ["PREFECT_HOME"] = str(PREFECT_HOME)
+os.environ["PREFECT_RESULTS_LOCAL_STORAGE_PATH"] = str(PREFECT_HOME / "storage")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+# A flow that would start Prefect's own temporary server instead of using the run's fails loudly.
+os.environ["PREFECT_SERVER_ALLOW_EPHEMERAL_MODE"] = "false"
+
+if CONTROLLER:
+    from flows import server as _server
+
+    os.environ.pop("PREFECT_API_URL", None)
+    _local, _use, _ = _server.start(PREFECT_HOME, port=0, idle_minutes=IDLE_MINUTES)
+    os.environ["PREFECT_API_URL"] = _local.api_url
+
+
+@pytest.fixture(scope="session", autouse=True)
+def prefect_server() -> str:
+    """The run's Prefect API, once it answers."""
+    from flows import server
+
+    local = server.find(PREFECT_HOME)
+    assert local is not None, f"the tests' Prefect server stopped: see {PREFECT_HOME / server.LOG}"
+    local.wait_ready()
+    return local.api_url
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if not CONTROLLER:
+        return
+    import shutil
+
+    from flows import server
+
+    server.stop(PREFECT_HOME)
+    _use.release()
+    shutil.rmtree(RUN_FOLDER, ignore_errors=True)

@@ -28,7 +28,8 @@ def test_prefect_commands_in_the_project_read_its_settings() -> None:
     ).stdout
     assert "PREFECT_SERVER_ANALYTICS_ENABLED='False' (from pyproject.toml)" in shown
     assert "PREFECT_HOME='.prefect' (from pyproject.toml)" in shown
-    assert "PREFECT_LOGGING_LEVEL='WARNING' (from pyproject.toml)" in shown
+    assert "PREFECT_LOGGING_LEVEL='INFO' (from pyproject.toml)" in shown
+    assert "PREFECT_LOGGING_EXTRA_LOGGERS='recueil' (from pyproject.toml)" in shown
 
 
 def test_recueil_applies_the_same_settings_from_anywhere(
@@ -41,7 +42,7 @@ def test_recueil_applies_the_same_settings_from_anywhere(
     configure_prefect()
     assert os.environ["PREFECT_HOME"] == str(ROOT / ".prefect")
     assert os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] == "false"
-    assert os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"] == "90"
+    assert os.environ["PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL"] == "WARNING"
     for name, value in prefect_settings().items():
         assert os.environ[name] == value
 

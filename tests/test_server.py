@@ -1,0 +1,123 @@
+"""The local Prefect server recueil keeps: started by the first build, found again by the next, its
+UI and the runs' logs served on 127.0.0.1, stopped by `recueil server stop` or after an idle time.
+
+These tests need a server of their own (the run's shared one is named by PREFECT_API_URL, which makes
+recueil start nothing): each starts one in its own PREFECT_HOME and leaves no process behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from flows import server
+from flows.settings import ROOT
+
+BUNDLED = ROOT / "sources" / "editions" / "2024"
+
+
+@pytest.fixture
+def home(tmp_path: Path):
+    """A Prefect home of its own; whatever server a test leaves in it is stopped."""
+    folder = tmp_path / "prefect"
+    yield folder
+    stopped = server.stop(folder)
+    assert stopped is None, "the test left its server running"
+
+
+def recueil(home: Path, *arguments: str, **environment: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env |= {
+        "PREFECT_HOME": str(home),
+        "PREFECT_RESULTS_LOCAL_STORAGE_PATH": str(home / "storage"),
+        "COLUMNS": "200",
+        **environment,
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "flows.cli", *arguments],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def api(base: str, path: str, body: dict | None = None) -> object:
+    request = urllib.request.Request(
+        base + path,
+        data=json.dumps(body).encode() if body is not None else None,
+        headers={"Content-Type": "application/json"},
+        method="POST" if body is not None else "GET",
+    )
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        return json.loads(answer.read())
+
+
+def test_a_build_starts_the_server_the_next_one_reuses_it_and_stop_ends_it(
+    home: Path, tmp_path: Path
+) -> None:
+    assert "Aucun serveur Prefect local" in recueil(home, "server", "status").stdout
+
+    built = recueil(home, "build", "--out", str(tmp_path / "out"))
+    assert built.returncode == 0, built.stdout + built.stderr
+    state = json.loads((home / server.STATE).read_text(encoding="utf-8"))
+    local = server.find(home)
+    assert local is not None and local.pid == state["pid"] and local.healthy()
+
+    # The UI, and the run with its logs: recueil's own steps, by workbook.
+    with urllib.request.urlopen(local.address, timeout=30) as page:
+        assert b"<html" in page.read(4096).lower()
+    runs = api(local.api_url, "/flow_runs/filter", {})
+    assert [run["state_type"] for run in runs] == ["COMPLETED"]
+    logs = api(local.api_url, "/logs/filter", {"logs": {"flow_run_id": {"any_": [runs[0]["id"]]}}})
+    messages = [entry["message"] for entry in logs]
+    assert any(m.startswith("Lecture des classeurs : ") for m in messages), messages
+    assert any("gt-cosoter" in m or "Cosoter" in m for m in messages), messages
+
+    # A second build finds it again: the same process serves it (a build that stops early suffices).
+    broken = tmp_path / "casse"
+    shutil.copytree(BUNDLED / "reseau", broken / "reseau")
+    (broken / "reseau" / "Programme.csv").write_text("Champ,Valeur\n", encoding="utf-8")
+    again = recueil(home, "build", "--source", str(broken), "--out", str(tmp_path / "out2"))
+    assert again.returncode == 1, again.stdout + again.stderr
+    assert server.find(home) == local
+    assert len(api(local.api_url, "/flow_runs/filter", {})) == 2
+
+    status = recueil(home, "server", "status").stdout
+    assert f"interface : {local.address}" in status and "répond" in status
+    stopped = recueil(home, "server", "stop")
+    assert f"Serveur Prefect local arrêté ({local.address})" in stopped.stdout
+    assert not server._alive(local.pid)
+    assert not (home / server.STATE).exists()
+    assert "Aucun serveur Prefect local" in recueil(home, "server", "stop").stdout
+
+
+def test_the_server_stops_itself_after_its_idle_time(home: Path) -> None:
+    started = recueil(home, "server", "start", RECUEIL_SERVER_IDLE_MINUTES="0.05")
+    assert started.returncode == 0, started.stdout + started.stderr
+    assert "Serveur Prefect local démarré : interface sur http://127.0.0.1:" in started.stdout
+    local = server.find(home)
+    assert local is not None
+    deadline = time.monotonic() + 60
+    while server._alive(local.pid):
+        assert time.monotonic() < deadline, "the idle server did not stop"
+        time.sleep(0.2)
+    assert not (home / server.STATE).exists()
+
+
+def test_a_wrong_idle_time_is_said_in_french(home: Path) -> None:
+    done = recueil(home, "server", "start", RECUEIL_SERVER_IDLE_MINUTES="trente")
+    assert done.returncode == 2
+    assert "RECUEIL_SERVER_IDLE_MINUTES vaut « trente » : un nombre de minutes est attendu" in (
+        done.stdout
+    )
+    assert "Traceback" not in done.stdout + done.stderr
