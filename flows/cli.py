@@ -665,6 +665,9 @@ def _build_edition(console: Console, arguments: argparse.Namespace) -> int:
     if fingerprint and (report.unchanged or (report.files and not report.draft)):
         preflight.remember(fingerprint, out, out / str(report.year))
     _summary(console, report)
+    api = os.environ.get("PREFECT_API_URL", "")
+    if api.endswith("/api"):
+        console.print(f"[dim]Historique et journal dans l'interface de Prefect : {api[:-4]}[/]")
     return report.exit_code
 
 
@@ -763,18 +766,17 @@ def _run_build(console: Console, arguments: argparse.Namespace, source: Path) ->
             local = None
             if not os.environ.get("PREFECT_API_URL"):
                 listener.stage("Serveur Prefect local : recherche")
-                local, use, started = server.start(home)
+                local, use, _ = server.start(home)
                 _use_api(local.api_url)
-                listener.stage(
-                    f"Serveur Prefect local : {'démarrage' if started else 'reprise'} ({local.address})"
-                )
             with interrupts.scratch_folder(home / "recueil-tmp"):
+                listener.stage("Chargement de Prefect")
                 from flows import progress
                 from flows.build import build_edition, warm_up
 
                 _quiet_prefect_failures()
                 warm_up()  # Great Expectations and WeasyPrint load while the server starts
-                if local is not None:
+                if local is not None and not local.healthy():
+                    listener.stage(f"Serveur Prefect local : démarrage ({local.address})")
                     local.wait_ready()
                 progress.listen(listener)
                 try:

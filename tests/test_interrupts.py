@@ -1,0 +1,168 @@
+"""A build interrupted mid-way, as an operator does: Ctrl-C in a terminal (SIGINT to the process
+group), SIGTERM (cron's timeout, systemd), SIGKILL. It stops within seconds with one French line and
+the shell's exit status, the published edition whole, nothing left beyond what a normal build leaves;
+what SIGKILL left, the next build removes."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from flows.settings import ROOT
+
+BUNDLED = ROOT / "sources" / "editions" / "2024"
+LINE = "Construction interrompue : l'édition publiée est intacte"
+
+
+def start_build(edition: Path, out: Path, scratch: Path) -> subprocess.Popen[str]:
+    """`recueil build` in a session of its own, as a terminal's foreground job is."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "flows.cli", "build", "--source", str(edition), "--out", str(out)],
+        env={**os.environ, "TMPDIR": str(scratch), "COLUMNS": "200"},
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def touch_group(edition: Path, round_: int) -> None:
+    """A change in one group's sheet, so that the build has something to publish."""
+    fiche = edition / "gt-cosoter" / "Fiche.csv"
+    fiche.write_text(
+        fiche.read_text(encoding="utf-8") + f"Contact,essai{round_}@exemple.fr\n", encoding="utf-8"
+    )
+
+
+def wait_for_rendering(build: subprocess.Popen[str], out: Path) -> None:
+    """Until the build writes its documents (its staging folder exists): mid-build."""
+    deadline = time.monotonic() + 240
+    while not list(out.glob(".staging-*")):
+        assert build.poll() is None, build.communicate()[0]
+        assert time.monotonic() < deadline, "the build never reached its documents"
+        time.sleep(0.02)
+
+
+def published(out: Path) -> tuple[str, dict[str, str]]:
+    """The archive `publie` points to and the SHA-256 of each of its files, checked against them."""
+    from flows.publish import file_hashes
+
+    current = (out / "2024" / "publie").resolve()
+    manifest = json.loads((current / "manifest.json").read_text(encoding="utf-8"))
+    hashes = file_hashes(current)
+    assert {name: facts["sha256"] for name, facts in manifest["files"].items()} == {
+        name: facts["sha256"] for name, facts in hashes.items()
+    }
+    return current.name, {name: facts["sha256"] for name, facts in hashes.items()}
+
+
+def lock_is_free(out: Path) -> bool:
+    with (out / ".recueil.lock").open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        return True
+
+
+def group_is_gone(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+def left_behind(out: Path, scratch: Path) -> list[str]:
+    """What is there that a finished build does not leave."""
+    home = Path(os.environ["PREFECT_HOME"]) / "recueil-tmp"
+    return sorted(
+        [str(p) for p in out.glob(".staging-*")]
+        + [str(p) for p in (out / "2024").glob(".*.nouveau")]
+        + [str(p) for p in scratch.iterdir()]
+        + [str(p) for p in home.glob("*") if not _running(p.name)]
+    )
+
+
+def _running(name: str) -> bool:
+    if not name.isdigit():
+        return False
+    try:
+        os.kill(int(name), 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+@pytest.fixture(scope="module")
+def edition(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+    """A copy of the bundled edition, published once into an output folder."""
+    root = tmp_path_factory.mktemp("interruptions")
+    edition, out, scratch = root / "2024", root / "out", root / "tmp"
+    shutil.copytree(BUNDLED, edition)
+    scratch.mkdir()
+    build = start_build(edition, out, scratch)
+    output = build.communicate(timeout=600)[0]
+    assert build.returncode == 0, output
+    return edition, out, scratch
+
+
+@pytest.mark.parametrize(
+    ("signum", "code", "whole_group"),
+    [(signal.SIGINT, 130, True), (signal.SIGTERM, 143, False)],
+    ids=["ctrl-c", "sigterm"],
+)
+def test_an_interrupted_build_stops_at_once_and_leaves_the_edition_whole(
+    edition: tuple[Path, Path, Path], signum: int, code: int, whole_group: bool
+) -> None:
+    source, out, scratch = edition
+    before = published(out)
+    touch_group(source, signum)
+    build = start_build(source, out, scratch)
+    wait_for_rendering(build, out)
+    if whole_group:  # Ctrl-C: the terminal signals the whole foreground job
+        os.killpg(build.pid, signum)
+    else:
+        build.send_signal(signum)
+    asked = time.monotonic()
+    output = build.communicate(timeout=60)[0]
+    assert time.monotonic() - asked < 10, "the build took more than a few seconds to stop"
+    assert build.returncode == code, output
+    assert output.strip().splitlines()[-1].strip() == LINE, output
+    assert output.count(LINE) == 1 and "Traceback" not in output, output
+    assert published(out) == before
+    assert left_behind(out, scratch) == []
+    assert lock_is_free(out)
+    assert group_is_gone(build.pid)
+
+
+def test_what_a_killed_build_left_is_cleared_by_the_next_one(
+    edition: tuple[Path, Path, Path],
+) -> None:
+    source, out, scratch = edition
+    before = published(out)
+    touch_group(source, 9)
+    build = start_build(source, out, scratch)
+    wait_for_rendering(build, out)
+    build.kill()
+    build.communicate(timeout=60)
+    assert published(out) == before
+    assert list(out.glob(".staging-*")), "SIGKILL leaves the staging folder"
+
+    again = start_build(source, out, scratch)
+    output = again.communicate(timeout=600)[0]
+    assert again.returncode == 0, output
+    assert published(out)[0] != before[0]  # the next build published the change
+    assert left_behind(out, scratch) == []
+    assert group_is_gone(build.pid) and group_is_gone(again.pid)
