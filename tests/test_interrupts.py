@@ -39,9 +39,12 @@ def start_build(edition: Path, out: Path, scratch: Path) -> subprocess.Popen[str
 def touch_group(edition: Path, round_: int) -> None:
     """A change in one group's sheet, so that the build has something to publish."""
     fiche = edition / "gt-cosoter" / "Fiche.csv"
-    fiche.write_text(
-        fiche.read_text(encoding="utf-8") + f"Contact,essai{round_}@exemple.fr\n", encoding="utf-8"
-    )
+    lines = [
+        line
+        for line in fiche.read_text(encoding="utf-8").splitlines()
+        if not line.startswith("Contact,")
+    ]
+    fiche.write_text("\n".join([*lines, f"Contact,essai{round_}@exemple.fr"]) + "\n", "utf-8")
 
 
 def wait_for_rendering(build: subprocess.Popen[str], out: Path) -> None:
