@@ -56,6 +56,8 @@ format: $(STAMP)
 
 # The environment and the caches only: what recueil published in output/ is never touched here.
 clean:
+	@# The local Prefect server recueil keeps (flows/server.py) works in .prefect/: stopped first.
+	@if [ -x $(BIN)/recueil ]; then $(BIN)/recueil server stop; fi
 	rm -rf $(VENV) .prefect .pytest_cache .ruff_cache
 	find . -path ./output -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
 

@@ -38,6 +38,22 @@ from sources.workbook import Source
 DEFAULT_YEAR = 2024
 
 
+def _progress_to_run_logs() -> None:
+    """recueil's progress (the `recueil` logger) in each run's logs, in Prefect's UI, however the run
+    was started: `extra_loggers` in pyproject.toml does it where Prefect reads the project's settings,
+    this where it did not (a worker's flow-run process started elsewhere)."""
+    import logging
+
+    from prefect.logging.handlers import APILogHandler
+
+    logger = logging.getLogger(progress.log.name)
+    if not any(isinstance(handler, APILogHandler) for handler in logger.handlers):
+        logger.addHandler(APILogHandler())
+
+
+_progress_to_run_logs()
+
+
 def warm_up() -> threading.Thread:
     """Import the checker in the background while Prefect starts (layout workers import WeasyPrint)."""
 

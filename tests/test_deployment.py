@@ -132,6 +132,7 @@ def test_deployment_schedule_and_a_coordinators_run_by_a_worker(
     prefect(server, "worker", "start", "--pool", "recueil", "--run-once", timeout=400)
     finished = wait_for(server, run["id"])
     assert finished["state"]["type"] == "COMPLETED", run_logs(server, run["id"])
+    assert "Lecture des classeurs : " in run_logs(server, run["id"])  # recueil's steps in the UI
     manifest = json.loads((out / "2024" / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["year"] == 2024
     assert set(manifest["files"]) >= {"programme-2024.pdf", "reseau-2024.xlsx", "controles.html"}
@@ -170,6 +171,7 @@ def test_recueil_serve_runs_the_deployment_on_this_machine(
         )
         finished = wait_for(server, run["id"])
         assert finished["state"]["type"] == "COMPLETED", run_logs(server, run["id"])
+        assert "Lecture des classeurs : " in run_logs(server, run["id"])
         assert (out / "2024" / "programme-2024.pdf").is_file()
     finally:
         serving.terminate()

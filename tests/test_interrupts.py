@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -108,6 +109,18 @@ def _running(name: str) -> bool:
     return True
 
 
+def run_states(out: Path) -> list[str]:
+    """The states of the runs that built into `out`, on the run's shared Prefect server."""
+    request = urllib.request.Request(
+        os.environ["PREFECT_API_URL"] + "/flow_runs/filter",
+        data=json.dumps({"sort": "EXPECTED_START_TIME_DESC", "limit": 200}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        runs = json.loads(answer.read())
+    return [run["state_type"] for run in runs if run["parameters"].get("out") == str(out)]
+
+
 @pytest.fixture(scope="module")
 def edition(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
     """A copy of the bundled edition, published once into an output folder."""
@@ -148,6 +161,7 @@ def test_an_interrupted_build_stops_at_once_and_leaves_the_edition_whole(
     assert left_behind(out, scratch) == []
     assert lock_is_free(out)
     assert group_is_gone(build.pid)
+    assert "CRASHED" in run_states(out), "Prefect records the interrupted run as crashed"
 
 
 def test_what_a_killed_build_left_is_cleared_by_the_next_one(

@@ -67,26 +67,6 @@ def test_a_crash_while_switching_leaves_the_previous_edition_whole(
     assert (edition / "programme-2024.pdf").read_text() == "programme trois"
 
 
-def children(pid: int) -> list[int]:
-    """The processes whose parent is `pid` (Linux /proc)."""
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            found.append(int(stat.parent.name))
-    return found
-
-
-def command_line(pid: int) -> bytes:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return b""
-
-
 def test_a_build_killed_halfway_leaves_the_previous_edition_intact(tmp_path: Path) -> None:
     from flows.build import build_edition
 
@@ -116,17 +96,9 @@ def test_a_build_killed_halfway_leaves_the_previous_edition_intact(tmp_path: Pat
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline and not any(p.is_file() for p in out.glob(".staging-*/**/*")):
         time.sleep(0.05)
-    servers = [pid for pid in children(process.pid) if b"uvicorn" in command_line(pid)]
     process.send_signal(signal.SIGKILL)
     process.wait()
     assert any(out.glob(".staging-*")), "the build was killed while writing its documents"
-    assert servers, "the build ran its temporary Prefect server"
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and any(Path(f"/proc/{pid}").exists() for pid in servers):
-        time.sleep(0.2)
-    assert not any(Path(f"/proc/{pid}").exists() for pid in servers), (
-        "the server outlived the build"
-    )
 
     assert publish.published_manifest(edition) == before
     assert (edition / "programme-2024.pdf").read_bytes() == programme
