@@ -80,12 +80,22 @@ def lock_is_free(out: Path) -> bool:
         return True
 
 
-def group_is_gone(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return True
-    return False
+def survivors(pgid: int, seconds: float = 5) -> list[str]:
+    """The processes of the build's process group still there after `seconds` (Linux /proc)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        found = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+                command = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ")
+            except OSError:
+                continue
+            if int(fields[2]) == pgid:
+                found.append(f"{stat.parent.name} {fields[0]} {command.decode(errors='replace')}")
+        if not found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.1)
 
 
 def left_behind(out: Path, scratch: Path) -> list[str]:
@@ -160,7 +170,7 @@ def test_an_interrupted_build_stops_at_once_and_leaves_the_edition_whole(
     assert published(out) == before
     assert left_behind(out, scratch) == []
     assert lock_is_free(out)
-    assert group_is_gone(build.pid)
+    assert survivors(build.pid) == []
     assert "CRASHED" in run_states(out), "Prefect records the interrupted run as crashed"
 
 
@@ -182,4 +192,4 @@ def test_what_a_killed_build_left_is_cleared_by_the_next_one(
     assert again.returncode == 0, output
     assert published(out)[0] != before[0]  # the next build published the change
     assert left_behind(out, scratch) == []
-    assert group_is_gone(build.pid) and group_is_gone(again.pid)
+    assert survivors(build.pid) == [] and survivors(again.pid) == []
