@@ -355,8 +355,14 @@ def _sheets_watch(console: Console, arguments: argparse.Namespace) -> int:
     credentials_file()  # a missing key stops here, before Prefect starts
     if not _prefect_reachable(console):
         return USAGE_ERROR
+    from flows.server import ServerError
+
+    try:
+        _attach_local_server()  # kept in use while the watch runs
+    except ServerError as error:
+        console.print(f"[red]{_escape(str(error))}[/]")
+        return USAGE_ERROR
     _quiet_prefect_failures()
-    _start_temporary_server()
     from flows.watch import NetworkUnreadable, describe, watch_sheets
 
     out = str(arguments.out) if arguments.out else None
@@ -802,6 +808,22 @@ def _run_build(console: Console, arguments: argparse.Namespace, source: Path) ->
 
 
 INTERRUPTED = "Construction interrompue : l'édition publiée est intacte"
+
+
+def _attach_local_server() -> None:
+    """Without PREFECT_API_URL, this process's flows use recueil's local server (found or started);
+    it does not stop for idleness before this process ends."""
+    if os.environ.get("PREFECT_API_URL"):
+        return
+    from flows import server
+
+    local, use, _ = server.start(Path(os.environ["PREFECT_HOME"]))
+    _held.append(use)
+    _use_api(local.api_url)
+    local.wait_ready()
+
+
+_held: list[object] = []  # uses of the local server held until the process ends
 
 
 def _use_api(api_url: str) -> None:
