@@ -18,6 +18,7 @@ configure_prefect()
 
 from prefect import flow, task, unmapped
 from prefect.cache_policies import NO_CACHE
+from prefect.states import Completed, Failed, State
 from prefect.utilities.annotations import quote
 
 from flows import artifacts, diff, fallback, layout, manifest, progress, publish, render
@@ -26,10 +27,12 @@ from flows.check import EditionCheck, check_edition, check_workbook
 from flows.load import Fetched, Wanted, fetch_wanted
 from flows.merge import NetworkView, merge
 from flows.model import (
+    BuildFailed,
     BuildReport,
     Contribution,
     Network,
     Outcome,
+    Status,
 )
 from flows.validate import ValidationLog, checker
 from sources.local import LocalSource
@@ -185,7 +188,21 @@ def publish_task(staging: Path, edition: Path, record: dict[str, object] | None)
     return publish.place(staging, edition, record)
 
 
-@flow(name="build-edition", log_prints=False)
+def _run_name() -> str:
+    """« édition-2024 · 2026-12-01 07:00 »: the edition asked for and when the run was due (Paris)."""
+    from zoneinfo import ZoneInfo
+
+    from prefect.runtime import flow_run
+
+    parameters = flow_run.parameters
+    year = parameters.get("year")
+    if year is None and not parameters.get("source") and not parameters.get("google"):
+        year = DEFAULT_YEAR
+    due = flow_run.scheduled_start_time.astimezone(ZoneInfo("Europe/Paris"))
+    return f"édition{f'-{year}' if year else ''} · {due:%Y-%m-%d %H:%M}"
+
+
+@flow(name="build-edition", flow_run_name=_run_name, log_prints=False)
 def build_edition(
     year: int | None = None,
     source: str | None = None,
@@ -197,8 +214,14 @@ def build_edition(
     publish_drive: str | None = None,
     previous: str | None = None,
     publication_url: str | None = None,
-) -> BuildReport:
+) -> State:
     """Build an edition's documents from its workbooks; a workbook with errors is left out.
+
+    The run ends Completed when the edition is published or unchanged; Completed named « Brouillon »
+    (or « Données antérieures » when a workbook is printed from its last valid copy) when only a draft
+    was written; Failed when errors kept anything from being written (a broken network workbook, or
+    `strict`). Each state's message is the build's summary, in French; its data the `BuildReport`
+    (a `BuildFailed` carrying it for a failure, which a direct call raises).
 
     `source` is an edition folder (the bundled one of `year` by default); `google`, the ID or address
     of a network workbook in Google Sheets, pulls the edition from Google instead. `feedback` writes
@@ -242,7 +265,41 @@ def build_edition(
         report.reports = _write_checks(report, out_dir, log, publication_url)
         publish.write_index(out_dir)
     report.timings = clock.done()
-    return report
+    return final_state(report)
+
+
+def final_state(report: BuildReport) -> State:
+    """The state the flow run ends in, named and worded for the Prefect UI and its alerts."""
+    message = summary(report)
+    if report.failed:
+        return Failed(message=message, data=BuildFailed(report))
+    if report.draft:
+        fallback = any(o.status == Status.FALLBACK for o in report.outcomes)
+        name = "Données antérieures" if fallback else "Brouillon"
+        return Completed(name=name, message=message, data=report)
+    return Completed(message=message, data=report)
+
+
+def summary(report: BuildReport) -> str:
+    """One French line: what the build did, and what it found."""
+    counts = {status: sum(o.status == status for o in report.outcomes) for status in Status}
+    found = (
+        f"{len(report.outcomes)} classeur(s) : {counts[Status.READY]} prêt(s), "
+        f"{counts[Status.FALLBACK]} avec leurs données antérieures, "
+        f"{counts[Status.REJECTED]} écarté(s) ; {len(report.errors)} erreur(s), "
+        f"{len(report.warnings)} avertissement(s)"
+    )
+    if report.unchanged:
+        done = f"Rien de nouveau : l'édition {report.year} publiée reste en place"
+    elif report.failed and report.strict and report.outcomes[0].record is not None:
+        done = f"Mode strict : erreurs, aucun document de l'édition {report.year} écrit"
+    elif report.failed:
+        done = "Aucun document écrit : le classeur réseau doit d'abord être corrigé"
+    elif report.draft:
+        done = f"Brouillon de l'édition {report.year} écrit, l'édition publiée n'est pas remplacée"
+    else:
+        done = f"Édition {report.year} publiée"
+    return f"{done} — {found}."
 
 
 def _source(year: int | None, source: str | None, google: str | None) -> Source:

@@ -532,14 +532,16 @@ def _check(arguments: argparse.Namespace) -> int:
 def _problems_table(console: Console, outcomes: list) -> None:
     from rich.table import Table
 
-    status_style = {"ok": "green", "données antérieures": "yellow", "écarté": "red"}
+    from flows.model import STATUS_LABELS, Status
+
+    status_style = {Status.READY: "green", Status.FALLBACK: "yellow", Status.REJECTED: "red"}
     overview = Table(title="Classeurs", title_justify="left", show_lines=False)
     for column in ("Classeur", "État", "Erreurs", "Avertissements"):
         overview.add_column(
             column, justify="right" if column in ("Erreurs", "Avertissements") else "left"
         )
     for outcome in outcomes:
-        label = {"ok": "prêt"}.get(outcome.status, outcome.status)
+        label = STATUS_LABELS[outcome.status]
         overview.add_row(
             _escape(outcome.name),
             f"[{status_style[outcome.status]}]{label}[/]",
@@ -778,6 +780,7 @@ def _run_build(console: Console, arguments: argparse.Namespace, source: Path) ->
                 listener.stage("Chargement de Prefect")
                 from flows import progress
                 from flows.build import build_edition, warm_up
+                from flows.model import BuildFailed
 
                 _quiet_prefect_failures()
                 warm_up()  # Great Expectations and WeasyPrint load while the server starts
@@ -800,6 +803,10 @@ def _run_build(console: Console, arguments: argparse.Namespace, source: Path) ->
                         or os.environ.get("RECUEIL_PUBLICATION_URL")
                         or None,
                     )
+                except (
+                    BuildFailed
+                ) as failed:  # the run ends Failed in Prefect; the summary says why
+                    return failed.report
                 finally:
                     progress.listen(None)
     finally:
@@ -961,15 +968,14 @@ def _plural(count: int, word: str) -> str:
 def _summary(console: Console, report: BuildReport) -> None:
     import datetime as dt
 
+    from flows.model import Status
+
     outcomes = report.outcomes
-    counts = {
-        status: sum(o.status == status for o in outcomes)
-        for status in ("ok", "données antérieures", "écarté")
-    }
+    counts = {status: sum(o.status == status for o in outcomes) for status in Status}
     console.print(
         f"[bold]Édition {report.year}[/] — {_plural(len(outcomes), 'classeur')} : "
-        f"{counts['ok']} prêt(s), {counts['données antérieures']} imprimé(s) avec leurs données antérieures, "
-        f"{counts['écarté']} écarté(s)"
+        f"{counts[Status.READY]} prêt(s), {counts[Status.FALLBACK]} imprimé(s) avec leurs données antérieures, "
+        f"{counts[Status.REJECTED]} écarté(s)"
     )
     errors, warnings = len(report.errors), len(report.warnings)
     colour = "red" if errors else ("yellow" if warnings else "green")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from flows.model import Contribution, Group, Network, Outcome
+from flows.model import Contribution, Group, Network, Outcome, Status
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -37,7 +37,7 @@ def group_frame(network: Network, outcomes: dict[str, Outcome]) -> pd.DataFrame:
                 "group": registration.name,
                 "sheet": registration.sheet,
                 "printed": group is not None,
-                "status": outcome.status if outcome else "écarté",
+                "status": outcome.status if outcome else Status.REJECTED,
                 "data_date": (outcome.data_date or outcome.modified) if outcome else None,
                 "errors": len(outcome.errors) if outcome else 0,
                 "crpv_count": group.crpv_count if group else None,

@@ -3,14 +3,29 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Literal
 
 Severity = Literal["error", "warning"]
 Kind = Literal["network", "group", "contribution"]
 SEVERITY_LABELS = {"error": "erreur", "warning": "avertissement"}
-STATUS_LABELS = {"ok": "prêt", "données antérieures": "données antérieures", "écarté": "écarté"}
 _FOUND_SHOWN = 80
+
+
+class Status(StrEnum):
+    """What became of one workbook: an identifier (in `controles.json` too); `STATUS_LABELS` says it."""
+
+    READY = "ready"  # read and checked without error: its own data are printed
+    FALLBACK = "fallback"  # errors, printed from its last valid copy
+    REJECTED = "rejected"  # errors and no valid copy: left out
+
+
+STATUS_LABELS = {
+    Status.READY: "prêt",
+    Status.FALLBACK: "données antérieures",
+    Status.REJECTED: "écarté",
+}
 
 
 @dataclass(frozen=True)
@@ -213,11 +228,25 @@ class Outcome:
         return self.record is not None and not self.errors
 
     @property
-    def status(self) -> str:
-        """`ok`, `données antérieures` (printed from its last valid copy) or `écarté`."""
+    def status(self) -> Status:
+        """Ready, printed from its last valid copy (fallback), or left out (rejected)."""
         if self.ok:
-            return "ok"
-        return "données antérieures" if self.record is not None else "écarté"
+            return Status.READY
+        return Status.FALLBACK if self.record is not None else Status.REJECTED
+
+
+class BuildFailed(Exception):
+    """A build that wrote nothing because of errors; it carries the build's report."""
+
+    def __init__(self, report: BuildReport) -> None:
+        super().__init__(report)  # in `args`, so that the exception pickles with its report
+
+    @property
+    def report(self) -> BuildReport:
+        return self.args[0]
+
+    def __str__(self) -> str:
+        return f"la construction de l'édition {self.report.year} n'a rien écrit"
 
 
 def display_name(kind: Kind, name: str) -> str:
@@ -265,6 +294,11 @@ class BuildReport:
     def exit_code(self) -> int:
         """0 when every workbook made it in, 1 when problems kept data out."""
         return 1 if self.errors else 0
+
+    @property
+    def failed(self) -> bool:
+        """Errors, and nothing written: the network workbook failed, or `--strict` stopped the build."""
+        return bool(self.errors) and not self.files and not self.unchanged
 
     @property
     def publication(self) -> dict[str, str]:

@@ -30,12 +30,30 @@ NOT_PRINTED = {
 
 
 @pytest.fixture(scope="module")
-def build(tmp_path_factory: pytest.TempPathFactory):
+def build_run(tmp_path_factory: pytest.TempPathFactory):
     from flows.build import build_edition
 
     out = tmp_path_factory.mktemp("output")
-    report = build_edition(year=2024, out=str(out))
-    return report, out
+    return build_edition(year=2024, out=str(out), return_state=True), out
+
+
+@pytest.fixture(scope="module")
+def build(build_run):
+    state, out = build_run
+    return state.result(), out
+
+
+def test_a_publication_ends_completed_with_its_summary(build_run) -> None:
+    from tests.test_states import RUN_NAME, read_back
+
+    run, tasks = read_back(build_run[0])
+    assert run.state.is_completed() and run.state.name == "Completed"
+    assert run.state.message.startswith("Édition 2024 publiée — "), run.state.message
+    assert " 0 erreur(s)" in run.state.message
+    assert RUN_NAME.fullmatch(run.name), run.name
+    names = {task.name for task in tasks}
+    assert {"lire · gt-sante", "contrôler · gt-sante", "publier"} <= names, names
+    assert any(name.startswith("mettre en page · ") for name in names), names
 
 
 @pytest.fixture(scope="module")
@@ -108,7 +126,7 @@ def test_checks_report(build) -> None:
     data = json.loads((out / "2024" / "controles.json").read_text(encoding="utf-8"))
     assert data["year"] == 2024 and data["errors"] == 0
     assert [w["name"] for w in data["workbooks"]][:3] == ["Réseau", "Contractualisation", "Cosoter"]
-    assert {w["status"] for w in data["workbooks"]} == {"ok"}
+    assert {w["status"] for w in data["workbooks"]} == {"ready"}
     assert data["publication"] == {"state": "published", "where": str(out / "2024")}
     html = (out / "2024" / "controles.html").read_text(encoding="utf-8")
     assert "Contrôles des classeurs — édition 2024" in html

@@ -111,8 +111,9 @@ def test_strict_writes_nothing_on_error(
     break_count(edition, "gt-cosoter", "99")
     out_dir = tmp_path / "out"
     assert main(["build", "--source", str(edition), "--out", str(out_dir), "--strict"]) == 1
-    out, _ = capfd.readouterr()
+    out, err = capfd.readouterr()
     assert "Mode strict" in out
+    assert "Traceback" not in out + err, "the Failed run is said in French, never as a traceback"
     assert "un nombre de 1 à 20 est attendu" in flat(out)
     written = {
         p.suffix

@@ -223,7 +223,7 @@ def test_a_failed_pull_falls_back_to_the_last_valid_copy(
     report = build_edition(google=NETWORK, out=str(tmp_path))
     assert report.exit_code == 1 and report.draft
     sante = next(o for o in report.outcomes if o.name == "Santé")
-    assert sante.status == "données antérieures"
+    assert sante.status == "fallback"
     text = flat(pdf_text(tmp_path / "2024" / "brouillon" / "programme-2024.pdf"))
     assert "Groupe de travail « Santé » Données du 12 mars 2024" in text
     assert "Nombre de CRPV impliqués 8 CRPV" in text[text.index("« Santé » Données du") :]
