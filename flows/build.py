@@ -113,7 +113,7 @@ def _check_tasks(refresh: bool):
     return run
 
 
-@task(name="données-valides", cache_policy=NO_CACHE)
+@task(name="données-valides", task_run_name="données valides", cache_policy=NO_CACHE)
 def settle_task(checked: EditionCheck, out: Path) -> EditionCheck:
     """Keep each valid workbook as its last valid copy; print the others from theirs.
 
@@ -122,7 +122,7 @@ def settle_task(checked: EditionCheck, out: Path) -> EditionCheck:
     return fallback.settle(checked, out)
 
 
-@task(name="fusionner", cache_policy=NO_CACHE)
+@task(name="fusionner", task_run_name="fusionner", cache_policy=NO_CACHE)
 def merge_view(
     network: Network, outcomes: dict[str, Outcome], contributions: list[Contribution]
 ) -> NetworkView:
@@ -182,7 +182,7 @@ def _document_key(html: str) -> str:
     )
 
 
-@task(name="publier", cache_policy=NO_CACHE)
+@task(name="publier", task_run_name="publier · {edition.name}", cache_policy=NO_CACHE)
 def publish_task(staging: Path, edition: Path, record: dict[str, object] | None) -> Path:
     """Publish the staged set (a draft when there is no manifest); where it went."""
     return publish.place(staging, edition, record)

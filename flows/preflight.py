@@ -15,6 +15,7 @@ import os
 from pathlib import Path
 
 from flows.settings import EDITIONS_DIR
+from sources.files import write_atomically
 
 RECORD = ".empreinte.json"
 CURRENT = "publie"
@@ -94,10 +95,5 @@ def unchanged(fingerprint: str, out: Path) -> Path | None:
 def remember(fingerprint: str, out: Path, edition: Path) -> None:
     """Record, beside an edition just published (or found unchanged), what it was made from."""
     archive = (edition / CURRENT).resolve(strict=True).name
-    record = edition / RECORD
-    partial = record.with_name(record.name + ".partiel")
-    partial.write_text(
-        json.dumps({"inputs": _with_output(fingerprint, out), "archive": archive}),
-        encoding="utf-8",
-    )
-    os.replace(partial, record)
+    record = {"inputs": _with_output(fingerprint, out), "archive": archive}
+    write_atomically(edition / RECORD, json.dumps(record))

@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sources.files import new_folder
+from sources.files import new_folder, write_atomically
 
 ARCHIVE = "archive"
 CURRENT = "publie"
@@ -149,11 +149,8 @@ def published_archives(edition: Path) -> set[str]:
 
 
 def _record_switch(edition: Path, stamp: str) -> None:
-    log = edition / SWITCHED
-    partial = log.with_name(f"{log.name}.partial")
     names = sorted(published_archives(edition) | {stamp})
-    partial.write_text("\n".join(names) + "\n", encoding="utf-8")
-    os.replace(partial, log)
+    write_atomically(edition / SWITCHED, "\n".join(names) + "\n")
 
 
 def recover(edition: Path) -> None:
@@ -237,9 +234,7 @@ def write_index(out: Path) -> Path:
             }
         )
     index = out / "index.html"
-    partial = out / ".index.html.partial"
-    partial.write_text(render_html("index.html", editions=editions), encoding="utf-8")
-    os.replace(partial, index)
+    write_atomically(index, render_html("index.html", editions=editions))
     return index
 
 

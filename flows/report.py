@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from flows.model import SEVERITY_LABELS, STATUS_LABELS, Outcome
+from sources.files import write_atomically
 
 KIND_LABELS = {
     "network": "Classeur réseau",
@@ -58,20 +58,12 @@ def report_data(
     }
 
 
-def _write(path: Path, text: str) -> None:
-    """Write a whole file or nothing: a reader never sees half a report."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.partial")
-    partial.write_text(text, encoding="utf-8")
-    os.replace(partial, path)
-
-
 def write_reports(data: dict[str, Any], folder: Path) -> list[Path]:
     """`controles.json` and `controles.html` in `folder`."""
     from flows.render import render_html
 
     json_path, html_path = folder / "controles.json", folder / "controles.html"
-    _write(json_path, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    write_atomically(json_path, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
     html = render_html(
         "controles.html",
         data=data,
@@ -80,7 +72,7 @@ def write_reports(data: dict[str, Any], folder: Path) -> list[Path]:
         severities=SEVERITY_LABELS,
         checked=dt.datetime.fromisoformat(data["checked"]),
     )
-    _write(html_path, html)
+    write_atomically(html_path, html)
     return [json_path, html_path]
 
 
@@ -121,8 +113,8 @@ def write_data_docs(results: list[tuple[str, str, Any]], folder: Path) -> list[P
     for display, tab, result in results:
         name = f"{slugify(display)}-{slugify(tab)}.html"
         document = ValidationResultsPageRenderer().render(result)
-        _write(folder / name, DefaultJinjaPageView().render(document))
+        write_atomically(folder / name, DefaultJinjaPageView().render(document))
         pages.append((display, tab, name, result.success))
         written.append(folder / name)
-    _write(folder / "index.html", render_html("data-docs-index.html", pages=pages))
+    write_atomically(folder / "index.html", render_html("data-docs-index.html", pages=pages))
     return [*written, folder / "index.html"]

@@ -218,3 +218,23 @@ def new_folder(parent: Path, prefix: str) -> Path:
         except FileExistsError:
             continue
         return folder
+
+
+def write_atomically(path: Path, content: str | bytes) -> None:
+    """Write a whole file or nothing: a reader never sees half of it, a crash leaves the old one.
+
+    Written beside its place under a name no other writer uses, then renamed over it; the file gets
+    the permissions the user's umask gives (unlike `tempfile.mkstemp`, always 0600).
+    """
+    import secrets
+
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.{secrets.token_hex(4)}.partiel")
+    try:
+        with partial.open("xb") as file:
+            file.write(data)
+        os.replace(partial, path)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise

@@ -14,11 +14,13 @@ import pytest
 
 from flows import publish
 from flows.cli import main
+from sources import files
 from tests.helpers import EDITION_2024
 
 
 class FailingOs:
-    """The `os` module as flows.publish sees it, with its Nth rename (or replace) failing."""
+    """The `os` module as flows.publish (and the file writer it uses) sees it, with its Nth rename
+    (or replace) failing."""
 
     def __init__(self, failing_call: int, error: OSError) -> None:
         self.failing_call, self.error, self.calls = failing_call, error, 0
@@ -77,10 +79,12 @@ def test_a_crash_at_any_rename_of_a_publication_is_completed_by_the_next_build(
         publish.publish(make_set(tmp_path, "un"), edition, {"inputs": "a"})
     failing = FailingOs(failing_call, OSError(errno.EIO, "coupure simulée"))
     monkeypatch.setattr(publish, "os", failing)
+    monkeypatch.setattr(files, "os", failing)  # the switch log is replaced by `write_atomically`
     with pytest.raises(OSError, match="coupure"):
         publish.publish(make_set(tmp_path, "deux"), edition, {"inputs": "b"})
     assert failing.calls == failing_call
     monkeypatch.setattr(publish, "os", os)
+    monkeypatch.setattr(files, "os", os)
     shown(edition)  # right after the crash, a reader sees one publication, never a mix
     publish.recover(edition)  # what the next build does first
     switched = failing_call > 2  # the switch of `publie` was the second rename
