@@ -232,7 +232,7 @@ def build_edition(
     address where the output folder is served, makes the documents' links in the UI open.
     """
     out_dir = Path(out) if out else OUTPUT_DIR
-    edition = _source(year, source, google)
+    edition = _source(year, source, google, out_dir)
     report = BuildReport(
         year, edition.description, strict=strict, out=str(out_dir), data_docs=data_docs
     )
@@ -302,11 +302,11 @@ def summary(report: BuildReport) -> str:
     return f"{done} — {found}."
 
 
-def _source(year: int | None, source: str | None, google: str | None) -> Source:
+def _source(year: int | None, source: str | None, google: str | None, out: Path) -> Source:
     if google:
         from sources.google import GoogleSource
 
-        return GoogleSource(google)
+        return GoogleSource(google, out=out)
     return LocalSource(Path(source) if source else default_source(year or DEFAULT_YEAR))
 
 

@@ -139,6 +139,43 @@ def test_an_unchanged_workbook_is_not_downloaded_again(google: FakeGoogle, tmp_p
     assert "Groupe de travail « Cosoter » Nombre de CRPV impliqués 12 CRPV" in text
 
 
+def test_a_change_that_leaves_the_values_keeps_the_datas_date(
+    google: FakeGoogle, tmp_path: Path
+) -> None:
+    from flows.build import build_edition
+
+    build_edition(google=NETWORK, out=str(tmp_path))
+    cosoter, sante = (google.spreadsheets[key_of(s)] for s in ("gt-cosoter", "gt-sante"))
+    cosoter.backgrounds[("Fiche", 1, 1)] = {"red": 1.0}  # a group colours a cell…
+    cosoter.changed(by_us=False)
+    sante.tabs["Contrôles"] = [["Contrôlé le 2 avril 2024"]]  # …recueil wrote its own tab
+    sante.add_tab("Contrôles")
+    sante.changed(by_us=True)
+    network = google.spreadsheets[NETWORK]
+    network.changed(by_us=False)  # someone opened and reformatted the network workbook
+    google.log.clear()
+    report = build_edition(google=NETWORK, out=str(tmp_path))
+    assert sheet_reads(google, key_of("gt-cosoter")) == 1, "Drive's time moved: read again"
+    dates = {o.sheet: o.modified for o in report.outcomes}
+    for sheet in ("gt-cosoter", "gt-sante"):
+        assert dates[f"https://docs.google.com/spreadsheets/d/{key_of(sheet)}/edit#gid=0"] == (
+            "2024-03-12T09:30:00.000Z"
+        ), "the data did not change, nor does their date"
+    assert report.outcomes[0].modified == "2024-03-12T09:30:00.000Z"
+
+    google.log.clear()
+    build_edition(google=NETWORK, out=str(tmp_path))
+    assert len(google.requests(host=SHEETS)) == 1, "only the network: the copies are current"
+
+    cosoter.tabs["Fiche"][1][1] = "12 CRPV"
+    cosoter.changed(by_us=False)
+    report = build_edition(google=NETWORK, out=str(tmp_path))
+    moved = {o.sheet: o.modified for o in report.outcomes}
+    assert moved[f"https://docs.google.com/spreadsheets/d/{key_of('gt-cosoter')}/edit#gid=0"] == (
+        cosoter.modified
+    ), "a value changed: the data's date is Drive's"
+
+
 def test_bursts_of_429_and_500_are_retried(google: FakeGoogle) -> None:
     from flows.check import check_source
     from sources.google.read import GoogleSource

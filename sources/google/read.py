@@ -4,7 +4,7 @@ those, and the unchanged ones come from their snapshot on disk."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -43,9 +43,15 @@ class GoogleSource:
     """
 
     def __init__(
-        self, network: str, client: Any | None = None, snapshots: Path | None = None
+        self,
+        network: str,
+        client: Any | None = None,
+        snapshots: Path | None = None,
+        out: Path | None = None,
     ) -> None:
         self.network = network
+        # An output folder whose editions' snapshots may hold the network workbook's last copy.
+        self._out = out
         self.description = f"Google Sheets ({network})"
         self._client = client
         self._snapshots: Path | None = None
@@ -96,6 +102,12 @@ class GoogleSource:
         key = spreadsheet_id(self.network)
         saved = self._snapshots / NETWORK_SNAPSHOT if self._snapshots else None
         workbook, metadata = self._pull(key, "reseau", saved)
+        # Read before the edition's year is known, the network has no snapshot folder yet: its last
+        # copy is looked for below the output folder, so that its data keep their date (see _pull).
+        earlier = self._earlier_network(key) if saved is None and metadata else None
+        if earlier and earlier.modified and same_values(earlier, _local_network(workbook)):
+            metadata["values_seen"] = workbook.modified
+            workbook = replace(workbook, modified=earlier.modified)
         if metadata:
             self._network_workbook, self._network_metadata = workbook, metadata
             if saved is not None:
@@ -103,6 +115,19 @@ class GoogleSource:
         else:
             self._network_workbook = workbook
         return workbook
+
+    def _earlier_network(self, key: str) -> Workbook | None:
+        """The newest saved copy of this network workbook among the output folder's editions."""
+        if self._out is None:
+            return None
+        for folder in sorted(self._out.glob(f"*/snapshots/{NETWORK_SNAPSHOT}"), reverse=True):
+            try:
+                workbook, metadata = load_workbook(folder, folder.parent)
+            except SourceError:
+                continue
+            if metadata.get("spreadsheet_id") == key:
+                return workbook
+        return None
 
     def read(self, sheet: str) -> Workbook:
         """A group's or contribution's workbook; its snapshot when Google says it has not changed."""
@@ -130,9 +155,15 @@ class GoogleSource:
             modified = (
                 listed.modified if listed else http.get_file_drive_metadata(key).get("modifiedTime")
             )
+            snapshot = None
             if saved is not None and (saved / "_recueil.json").is_file():
-                snapshot, metadata = load_workbook(saved, self._snapshots)
-                if modified in (metadata.get("modified"), self.known.get(key)):
+                snapshot, recorded = load_workbook(saved, self._snapshots)
+                current = (
+                    recorded.get("modified"),
+                    recorded.get("values_seen"),
+                    self.known.get(key),
+                )
+                if modified in current:
                     return snapshot, {}
             grid = http.fetch_sheet_metadata(
                 key, params={"includeGridData": "true", "fields": GRID_FIELDS}
@@ -149,11 +180,50 @@ class GoogleSource:
             "pulled": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "sheet_ids": annotations.sheet_ids,
         }
+        saved_form = _local_network(workbook) if key == spreadsheet_id(self.network) else workbook
+        if snapshot is not None and snapshot.modified and same_values(snapshot, saved_form):
+            # Drive's time moved for a note, a colour, a look or recueil's own `Contrôles` tab: the
+            # data keep the date they had, and so do the documents that print them.
+            workbook = replace(workbook, modified=snapshot.modified)
+            metadata["values_seen"] = modified
         return workbook, metadata
 
     def _save(self, name: str, workbook: Workbook, metadata: dict[str, Any]) -> None:
         assert self._snapshots is not None
         save_workbook(workbook, self._snapshots / name, metadata)
+
+
+# Tabs recueil writes itself: their changes are not the group's data.
+OWN_TABS = {match_key("Contrôles")}
+
+
+def same_values(before: Workbook, after: Workbook) -> bool:
+    """Whether two reads of a workbook hold the same values, recueil's own tabs aside."""
+
+    def values(workbook: Workbook) -> dict[str, tuple[tuple[str, ...], ...]]:
+        # By name: a saved copy lists its tabs in another order than the workbook's.
+        return {
+            tab.name: tuple(_trimmed(row) for row in _trimmed_rows(tab.rows))
+            for tab in workbook.tabs
+            if match_key(tab.name) not in OWN_TABS
+        }
+
+    return values(before) == values(after)
+
+
+def _trimmed(row: tuple[str, ...]) -> tuple[str, ...]:
+    """A row without its trailing empty cells: a saved copy (CSV) does not keep them all."""
+    end = len(row)
+    while end and not row[end - 1]:
+        end -= 1
+    return tuple(row[:end])
+
+
+def _trimmed_rows(rows: tuple[tuple[str, ...], ...]) -> tuple[tuple[str, ...], ...]:
+    end = len(rows)
+    while end and not any(rows[end - 1]):
+        end -= 1
+    return rows[:end]
 
 
 def _network_fault(error: BaseException) -> bool:
