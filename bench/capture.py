@@ -15,6 +15,17 @@ def main() -> None:
     edition, html_folder = Path(sys.argv[1]), Path(sys.argv[2])
     html_folder.mkdir(parents=True, exist_ok=True)
 
+    import os
+
+    from flows import server
+    from flows.settings import configure_prefect
+
+    # Like a user's build: on recueil's local server (bench/run.py stops it), not an ephemeral one.
+    configure_prefect()
+    local, _, _ = server.start(Path(os.environ["PREFECT_HOME"]))
+    os.environ["PREFECT_API_URL"] = local.api_url
+    local.wait_ready()
+
     from flows import render
     from flows.build import build_edition
 
