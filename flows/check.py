@@ -80,7 +80,7 @@ def _parse(
 
 
 def _name_cell(kind: Kind, parsed: Parsed) -> str | None:
-    labels = {"group": ("Fiche", "name"), "contribution": ("Contribution", "subject")}.get(kind)
+    labels = {"group": ("record", "name"), "contribution": ("summary", "subject")}.get(kind)
     if labels is None or labels[0] not in parsed.staged:
         return None
     return parsed.staged[labels[0]][0].cell(labels[1])

@@ -22,8 +22,9 @@ class Field:
 
 @dataclass(frozen=True)
 class TabSpec:
-    """One tab of the contract."""
+    """One tab of the contract: `code` names it in recueil (staged rows, suites), `name` for people."""
 
+    code: str
     name: str
     shape: Shape
     fields: tuple[Field, ...]
@@ -35,6 +36,7 @@ class TabSpec:
 
 
 PROGRAMME = TabSpec(
+    "programme",
     "Programme",
     "labels",
     (
@@ -50,11 +52,13 @@ PROGRAMME = TabSpec(
     ),
 )
 SECTIONS = TabSpec(
+    "sections",
     "Sections",
     "table",
     (Field("number", "N°"), Field("title", "Titre", required=True), Field("text", "Texte")),
 )
 CENTRES = TabSpec(
+    "centres",
     "CRPV",
     "table",
     (
@@ -65,9 +69,13 @@ CENTRES = TabSpec(
     ),
 )
 GROUPS = TabSpec(
-    "Groupes", "table", (Field("name", "Groupe", required=True), Field("sheet", "Feuille", True))
+    "groups",
+    "Groupes",
+    "table",
+    (Field("name", "Groupe", required=True), Field("sheet", "Feuille", True)),
 )
 CONTRIBUTIONS = TabSpec(
+    "contributions",
     "Contributions",
     "table",
     (Field("subject", "Sujet", required=True), Field("sheet", "Feuille", required=True)),
@@ -75,6 +83,7 @@ CONTRIBUTIONS = TabSpec(
 )
 
 FICHE = TabSpec(
+    "record",
     "Fiche",
     "labels",
     (
@@ -88,12 +97,20 @@ FICHE = TabSpec(
     ),
 )
 TOPICS = TabSpec(
-    "Travaux", "table", (Field("subject", "Sujet", required=True), Field("details", "Précisions"))
+    "topics",
+    "Travaux",
+    "table",
+    (Field("subject", "Sujet", required=True), Field("details", "Précisions")),
 )
 MEMBERS = TabSpec(
-    "Membres", "table", (Field("centre", "CRPV", required=True), Field("role", "Rôle")), False
+    "members",
+    "Membres",
+    "table",
+    (Field("centre", "CRPV", required=True), Field("role", "Rôle")),
+    False,
 )
 MEETINGS = TabSpec(
+    "meetings",
     "Réunions",
     "table",
     (
@@ -106,6 +123,7 @@ MEETINGS = TabSpec(
 )
 
 CONTRIBUTION = TabSpec(
+    "summary",
     "Contribution",
     "labels",
     (
@@ -117,6 +135,7 @@ CONTRIBUTION = TabSpec(
     ),
 )
 OBSERVATIONS = TabSpec(
+    "observations",
     "Observations",
     "table",
     (
@@ -129,6 +148,7 @@ OBSERVATIONS = TabSpec(
     ),
 )
 LESSONS = TabSpec(
+    "lessons",
     "Enseignements",
     "table",
     (Field("lesson", "Enseignement", required=True), Field("detail", "Détail")),
@@ -138,6 +158,13 @@ LESSONS = TabSpec(
 NETWORK_TABS = (PROGRAMME, SECTIONS, CENTRES, GROUPS, CONTRIBUTIONS)
 GROUP_TABS = (FICHE, TOPICS, MEMBERS, MEETINGS)
 CONTRIBUTION_TABS = (CONTRIBUTION, OBSERVATIONS, LESSONS)
+TABS = {"network": NETWORK_TABS, "group": GROUP_TABS, "contribution": CONTRIBUTION_TABS}
+
+
+def tab_spec(kind: str, code: str) -> TabSpec:
+    """The tab of a workbook kind with this code."""
+    return next(t for t in TABS[kind] if t.code == code)
+
 
 ROLES = ("membre", "animation", "co-pilotage")
 MEETING_FORMATS = ("visio", "présentiel", "hybride")

@@ -75,7 +75,7 @@ class Parsed:
 
     record: Network | Group | Contribution | None
     problems: list[Problem]
-    staged: dict[str, list[Row]]
+    staged: dict[str, list[Row]]  # by tab code (contract.TabSpec.code)
 
 
 @dataclass
@@ -180,7 +180,7 @@ class Reader:
             else:
                 self._markdown_cell(tab.name, cell, value)
             values[spec_field.name] = Value(value.strip(), cell)
-        self.staged[spec.name] = [Row(0, values)]
+        self.staged[spec.code] = [Row(0, values)]
         for spec_field in spec.fields:
             if spec_field.required and not values.get(spec_field.name, Value("", "")).text:
                 where = values[spec_field.name].cell if spec_field.name in values else None
@@ -249,7 +249,7 @@ class Reader:
                     self._markdown_cell(tab.name, values[name].cell, text)
             if any(v.text for v in values.values()):
                 rows.append(Row(index + 1, values))
-        self.staged[spec.name] = rows
+        self.staged[spec.code] = rows
         return rows
 
     def _without_header(self, tab: Tab, header_index: int) -> None:

@@ -15,6 +15,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from flows import contract
 from flows.centres import CentreIndex
 from flows.fields import parse_count, parse_creation, parse_date, parse_meeting_count
 from flows.model import Group, Network, Outcome, Problem, display_name
@@ -34,8 +35,8 @@ def _fiche(
     row = rows[0]
     meetings = parse_meeting_count(row.get("meetings"))
     created = parse_creation(row.get("created")) if row.get("created") else None
-    members = staged.get("Membres")
-    planned = staged.get("Réunions")
+    members = staged.get(contract.MEMBERS.code)
+    planned = staged.get(contract.MEETINGS.code)
     return {
         "leads_not_members": [_leads_not_members(row.get("animation"), members, centres)],
         "crpv_count_number": [parse_count(row.get("crpv_count"))],
@@ -77,15 +78,16 @@ def _normalised(column: str) -> Derive:
 # Columns computed from the staged text so that expectations can compare numbers and normalised words.
 DERIVED: dict[str, Derive] = {
     "network.programme": _programme,
-    "group.fiche": _fiche,
-    "group.membres": _normalised("role"),
-    "group.reunions": _normalised("format"),
+    "group.record": _fiche,
+    "group.members": _normalised("role"),
+    "group.meetings": _normalised("format"),
 }
+VIEW_SUITE = "view.groups"
 
 
-def suite_name(kind: str, tab: str) -> str:
-    """`group.fiche` for the tab `Fiche` of a group workbook."""
-    return f"{kind}.{match_key(tab).replace(' ', '-')}"
+def suite_name(kind: str, code: str) -> str:
+    """`group.record` for the tab coded `record` (`Fiche`) of a group workbook."""
+    return f"{kind}.{code}"
 
 
 @cache
@@ -170,11 +172,12 @@ class Checker:
     ) -> list[Problem]:
         """Run the suite of every staged tab of one workbook; failures as problems."""
         problems: list[Problem] = []
-        for tab, rows in staged.items():
-            name = suite_name(kind, tab)
+        for code, rows in staged.items():
+            name = suite_name(kind, code)
             suite = self._suites.get(name)
             if suite is None:
                 continue
+            tab = contract.tab_spec(kind, code).name
             frame = self._frame(name, rows, staged, centres, self._columns[name])
             displays = [display] * max(1, len(rows))  # table-level failures name the workbook too
             problems += self._validate(name, frame, rows, displays, tab, parameters, log)
@@ -184,9 +187,8 @@ class Checker:
         self, rows: list[Row], displays: list[str], log: ValidationLog | None = None
     ) -> list[tuple[int, Problem]]:
         """Run the merged view's suite: one row per printed group, failures by row index."""
-        name = "view.groupes"
-        frame = self._frame(name, rows, {}, None, self._columns[name])
-        problems = self._validate(name, frame, rows, displays, "Fiche", {}, log)
+        frame = self._frame(VIEW_SUITE, rows, {}, None, self._columns[VIEW_SUITE])
+        problems = self._validate(VIEW_SUITE, frame, rows, displays, contract.FICHE.name, {}, log)
         return [(displays.index(p.workbook), p) for p in problems]
 
     def _validate(
