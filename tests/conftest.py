@@ -70,3 +70,21 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     server.stop(PREFECT_HOME)
     _use.release()
     shutil.rmtree(RUN_FOLDER, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def fake(tmp_path_factory: pytest.TempPathFactory):
+    """The fake Google API (tests/fake_google.py), one per test module."""
+    from tests.fake_google import FakeGoogle
+
+    server = FakeGoogle(tmp_path_factory.mktemp("fake-google"))
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def google(fake, monkeypatch: pytest.MonkeyPatch):
+    """The bundled 2024 edition uploaded to the fake, every workbook named by its address."""
+    from tests.google_edition import use_edition_2024
+
+    return use_edition_2024(fake, monkeypatch)

@@ -9,21 +9,9 @@ from pathlib import Path
 import pytest
 
 from tests.fake_google import SERVICE_EMAIL, FakeGoogle
-from tests.test_google import NETWORK, SHEETS, key_of, use_edition_2024
+from tests.google_edition import NETWORK, SHEETS, key_of
 
 COSOTER = key_of("gt-cosoter")
-
-
-@pytest.fixture(scope="module")
-def fake(tmp_path_factory: pytest.TempPathFactory):
-    server = FakeGoogle(tmp_path_factory.mktemp("fake-google"))
-    yield server
-    server.close()
-
-
-@pytest.fixture
-def google(fake: FakeGoogle, monkeypatch: pytest.MonkeyPatch) -> FakeGoogle:
-    return use_edition_2024(fake, monkeypatch)
 
 
 def values(google: FakeGoogle) -> dict[str, dict[str, list[list[str]]]]:
