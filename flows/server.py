@@ -248,6 +248,8 @@ def _spawn(home: Path, port: int, idle_minutes: float | None) -> LocalServer:
 
 def stop(home: Path, timeout: float = 30) -> LocalServer | None:
     """Stop the server of `home`; the one stopped, or None when none ran."""
+    if not home.is_dir():
+        return None  # nothing was started there (a fresh checkout's home does not exist yet)
     with _locked(home / START_LOCK, fcntl.LOCK_EX):
         running = find(home)
         if running is not None:
