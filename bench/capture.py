@@ -18,11 +18,12 @@ def main() -> None:
     import os
 
     from flows import server
-    from flows.settings import configure_prefect
+    from flows.settings import apply_prefect, resolve
 
     # Like a user's build: on recueil's local server (bench/run.py stops it), not an ephemeral one.
-    configure_prefect()
-    local, _, _ = server.start(Path(os.environ["PREFECT_HOME"]))
+    settings = resolve()
+    apply_prefect(settings)
+    local, _, _ = server.start(settings.prefect_home, idle_minutes=settings.server_idle_minutes)
     os.environ["PREFECT_API_URL"] = local.api_url
     local.wait_ready()
 

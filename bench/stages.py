@@ -28,9 +28,11 @@ def main() -> None:
     parser.add_argument("--year", type=int, default=2024)
     arguments = parser.parse_args()
 
+    from flows.settings import apply_prefect, default_source, resolve
+
+    apply_prefect(resolve())
     importing = time.perf_counter()
     from flows.build import build_edition, warm_up
-    from flows.settings import default_source
 
     warm_up()
     imported = time.perf_counter() - importing

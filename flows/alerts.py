@@ -8,6 +8,10 @@ the machine that ran the build is gone. Installing again replaces what an earlie
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from flows.settings import Settings
 
 # What recueil names on the server: found again by these names to replace or remove them.
 AUTOMATION_NAME = "recueil : construction planifiée en échec"
@@ -169,20 +173,15 @@ def add_commands(commands) -> None:
     actions.add_parser("remove", help="retirer l'alerte")
 
 
-def main(arguments) -> int:
+def main(arguments, settings: Settings) -> int:
     """Run `recueil alerts …`: 0 when done, 2 when the server or the address is not usable."""
-    import os
-
     from rich.console import Console
-
-    from flows.settings import configure_prefect
 
     console = Console(highlight=False, soft_wrap=True, emoji=False)
     if arguments.alerts_command is None:
         arguments.print_help()
         return 0
-    configure_prefect()
-    api = os.environ.get("PREFECT_API_URL")
+    api = settings.api_url
     if not api:
         console.print(
             "[red]Aucun serveur Prefect indiqué :[/] l'alerte s'installe sur le serveur qui exécute les "

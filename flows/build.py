@@ -11,10 +11,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
-
-from flows.settings import OUTPUT_DIR, configure_prefect, default_source
-
-configure_prefect()
+from typing import TYPE_CHECKING
 
 from prefect import flow, task, unmapped
 from prefect.cache_policies import NO_CACHE
@@ -34,9 +31,13 @@ from flows.model import (
     Outcome,
     Status,
 )
+from flows.settings import OUTPUT_DIR, default_source, for_run
 from flows.validate import ValidationLog, checker
 from sources.local import LocalSource
 from sources.workbook import Source
+
+if TYPE_CHECKING:
+    from sources.google.auth import GoogleSettings
 
 DEFAULT_YEAR = 2024
 
@@ -229,10 +230,13 @@ def build_edition(
     receives a copy of each newly published document, updated in place from one edition to the next.
     `previous`, an edition folder, is what the programme's « Évolutions » annex compares with; by
     default the bundled edition of the year before, when there is one. `publication_url`, the
-    address where the output folder is served, makes the documents' links in the UI open.
+    address where the output folder is served (by default RECUEIL_PUBLICATION_URL), makes the
+    documents' links in the UI open.
     """
+    settings = for_run()
+    publication_url = publication_url or settings.publication_url
     out_dir = Path(out) if out else OUTPUT_DIR
-    edition = _source(year, source, google, out_dir)
+    edition = _source(year, source, google, out_dir, settings.google)
     report = BuildReport(
         year, edition.description, strict=strict, out=str(out_dir), data_docs=data_docs
     )
@@ -258,10 +262,10 @@ def build_edition(
             _make_documents(report, checked, edition, out_dir, clock, previous, workers)
         if feedback and google:
             with clock("feedback"):
-                _write_feedback(report)
+                _write_feedback(report, settings.google)
         if publish_drive and report.files and not report.draft:
             with clock("drive"):
-                _publish_to_drive(report, publish_drive)
+                _publish_to_drive(report, publish_drive, settings.google)
         report.reports = _write_checks(report, out_dir, log, publication_url)
         publish.write_index(out_dir)
     report.timings = clock.done()
@@ -302,11 +306,17 @@ def summary(report: BuildReport) -> str:
     return f"{done} — {found}."
 
 
-def _source(year: int | None, source: str | None, google: str | None, out: Path) -> Source:
+def _source(
+    year: int | None,
+    source: str | None,
+    google: str | None,
+    out: Path,
+    google_settings: GoogleSettings,
+) -> Source:
     if google:
         from sources.google import GoogleSource
 
-        return GoogleSource(google, out=out)
+        return GoogleSource(google, out=out, settings=google_settings)
     return LocalSource(Path(source) if source else default_source(year or DEFAULT_YEAR))
 
 
@@ -373,14 +383,17 @@ def _make_documents(
     report.files = publish.linked_files(target)
 
 
-def _write_feedback(report: BuildReport) -> None:
+def _write_feedback(report: BuildReport, google_settings: GoogleSettings) -> None:
     """Each Google workbook's problems into its `Contrôles` tab; a failure is reported, not raised."""
     from flows.feedback import refusal_problem, write_feedback
     from flows.google_tasks import writing_controles
     from sources.google.auth import connect
 
     refused = write_feedback(
-        connect(write=True), report.outcomes, dt.datetime.now(dt.UTC), writing_controles()
+        connect(google_settings, write=True),
+        report.outcomes,
+        dt.datetime.now(dt.UTC),
+        writing_controles(google_settings),
     )
     report.outcomes = [
         replace(o, problems=(*o.problems, refusal_problem(o, refused[o.sheet])))
@@ -390,7 +403,7 @@ def _write_feedback(report: BuildReport) -> None:
     ]
 
 
-def _publish_to_drive(report: BuildReport, folder: str) -> None:
+def _publish_to_drive(report: BuildReport, folder: str, google_settings: GoogleSettings) -> None:
     """Copy the published documents into a Drive folder, one file per stable name."""
     from flows.google_tasks import copying_to_drive
     from sources.google.auth import connect
@@ -404,8 +417,8 @@ def _publish_to_drive(report: BuildReport, folder: str) -> None:
     ]
     client = None
     try:
-        client = connect(write=True)
-        report.drive = copying_to_drive()(client, folder, documents)
+        client = connect(google_settings, write=True)
+        report.drive = copying_to_drive(google_settings)(client, folder, documents)
     except Exception as error:  # the edition is published on disk; Drive only mirrors it
         report.drive_error = drive_refused(error, getattr(client, "service_account_email", ""))
 

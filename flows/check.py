@@ -125,18 +125,23 @@ def check_each(
         yield check_workbook(item, network, log)
 
 
-def check_remembered(
-    fetched: list[Fetched], network: Network | None, log: ValidationLog | None = None
-) -> Iterator[Outcome]:
-    """Each workbook checked, or its outcome remembered from an earlier check of the same content."""
-    for item in fetched:
-        yield checkcache.check(item, network, check_workbook)
+@dataclass(frozen=True)
+class Remembered:
+    """Checks remembered by content in the Prefect home `home` (flows/checkcache.py)."""
 
+    home: Path
 
-def across_remembered(
-    network: Network, outcomes: dict[str, Outcome], log: ValidationLog | None = None
-) -> dict[str, Outcome]:
-    return checkcache.check_across(network, outcomes, check_across)
+    def check(
+        self, fetched: list[Fetched], network: Network | None, log: ValidationLog | None = None
+    ) -> Iterator[Outcome]:
+        """Each workbook checked, or its outcome remembered from an earlier check of the same content."""
+        for item in fetched:
+            yield checkcache.check(self.home, item, network, check_workbook)
+
+    def across(
+        self, network: Network, outcomes: dict[str, Outcome], log: ValidationLog | None = None
+    ) -> dict[str, Outcome]:
+        return checkcache.check_across(self.home, network, outcomes, check_across)
 
 
 def check_edition(
@@ -207,22 +212,25 @@ def _year_mismatch(outcome: Outcome, year: int) -> Outcome:
     return replace(outcome, record=None, problems=outcome.problems + (problem,))
 
 
-def check_source(source: Source) -> list[Outcome]:
-    """The network workbook of a source and every workbook it registers, checked (or remembered)."""
-    return check_edition(source, check=check_remembered, across=across_remembered).outcomes
+def check_source(source: Source, home: Path) -> list[Outcome]:
+    """The network workbook of a source and every workbook it registers, checked (or remembered in
+    the Prefect home `home`)."""
+    remembered = Remembered(home)
+    return check_edition(source, check=remembered.check, across=remembered.across).outcomes
 
 
-def check_folder(folder: Path) -> list[Outcome]:
+def check_folder(folder: Path, home: Path) -> list[Outcome]:
     """The network workbook of an edition folder and every workbook it registers, checked."""
-    return check_source(LocalSource(folder))
+    return check_source(LocalSource(folder), home)
 
 
-def check_path(path: Path, network_path: Path | None = None) -> list[Outcome]:
-    """Check an edition folder, or one workbook (its kind told by its tabs)."""
+def check_path(path: Path, network_path: Path | None, home: Path) -> list[Outcome]:
+    """Check an edition folder, or one workbook (its kind told by its tabs); checks are remembered in
+    the Prefect home `home`."""
     if not path.exists():
         raise UsageError(f"introuvable : {path}")
     if path.is_dir() and _network_in(path) is not None:
-        return check_folder(path)
+        return check_folder(path, home)
     try:
         workbook = read_workbook(path)
     except SourceError as error:
@@ -235,10 +243,10 @@ def check_path(path: Path, network_path: Path | None = None) -> list[Outcome]:
     if kind == "network":
         return [
             checkcache.check(
-                Fetched("network", "Réseau", path.name, workbook), None, check_workbook
+                home, Fetched("network", "Réseau", path.name, workbook), None, check_workbook
             )
         ]
-    network = _network_for(path, network_path)
+    network = _network_for(path, network_path, home)
     name = next(
         (
             r.name
@@ -247,7 +255,9 @@ def check_path(path: Path, network_path: Path | None = None) -> list[Outcome]:
         ),
         path.stem,
     )
-    return [checkcache.check(Fetched(kind, name, path.stem, workbook), network, check_workbook)]
+    return [
+        checkcache.check(home, Fetched(kind, name, path.stem, workbook), network, check_workbook)
+    ]
 
 
 def _network_in(folder: Path) -> Path | None:
@@ -273,7 +283,7 @@ def _kind(workbook: Workbook) -> Kind:
     )
 
 
-def _network_for(path: Path, network_path: Path | None) -> Network:
+def _network_for(path: Path, network_path: Path | None, home: Path) -> Network:
     located = network_path or _network_in(path.resolve().parent)
     if located is None:
         raise UsageError(
@@ -285,7 +295,7 @@ def _network_for(path: Path, network_path: Path | None) -> Network:
     except SourceError as error:
         raise UsageError(f"le classeur réseau {located} est illisible : {error.message}") from None
     outcome = checkcache.check(
-        Fetched("network", "Réseau", NETWORK_NAME, workbook), None, check_workbook
+        home, Fetched("network", "Réseau", NETWORK_NAME, workbook), None, check_workbook
     )
     if not isinstance(outcome.record, Network):
         problems = "; ".join(str(p) for p in outcome.errors[:3])

@@ -4,8 +4,9 @@ A workbook's outcome depends on what was read (its cells, names and modified tim
 `Fetched` value), on the network it is checked against (its centres, its year), on the code and suites
 that check it and on the versions of the packages. The key is a hash of all of that, computed without
 Great Expectations or pandas: a workbook unchanged since its last check is answered without importing
-them. Entries are written atomically under the project's Prefect home (`.prefect/` by default, removed
-by `make clean`); they hold outcomes (records and problems), never credentials.
+them. Entries are written atomically in `controles/` of the Prefect home given (the project's
+`.prefect/` by default, removed by `make clean`); they hold outcomes (records and problems), never
+credentials.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from typing import TypeVar
 
 from flows import load, manifest
 from flows.model import Network, Outcome
-from flows.settings import cache_dir
 
 # Enough for a 500-group edition checked several times; the least recently used go first beyond it.
 MAX_ENTRIES = 4096
@@ -28,13 +28,9 @@ FOLDER = "controles"
 T = TypeVar("T")
 
 
-def _folder() -> Path:
-    return cache_dir() / FOLDER
-
-
-def _remembered(key: str, compute: Callable[[], T]) -> T:
+def _remembered(home: Path, key: str, compute: Callable[[], T]) -> T:
     """The value stored under `key`, else `compute()`, stored; an unreadable entry is computed again."""
-    path = _folder() / f"{key}.pickle"
+    path = home / FOLDER / f"{key}.pickle"
     try:
         value = pickle.loads(path.read_bytes())
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError):
@@ -71,19 +67,21 @@ def _prune(folder: Path) -> None:
 
 
 def check(
+    home: Path,
     fetched: load.Fetched,
     network: Network | None,
     compute: Callable[[load.Fetched, Network | None], Outcome],
 ) -> Outcome:
-    """`compute(fetched, network)` (checking one workbook), remembered: the same inputs, code and
-    packages give the same outcome."""
+    """`compute(fetched, network)` (checking one workbook), remembered in the Prefect home `home`:
+    the same inputs, code and packages give the same outcome."""
     key = manifest.fingerprint(
         "check", fetched, network, manifest.code_digest(), manifest.package_versions()
     )
-    return _remembered(key, lambda: compute(fetched, network))
+    return _remembered(home, key, lambda: compute(fetched, network))
 
 
 def check_across(
+    home: Path,
     network: Network,
     outcomes: dict[str, Outcome],
     compute: Callable[[Network, dict[str, Outcome]], dict[str, Outcome]],
@@ -92,4 +90,4 @@ def check_across(
     key = manifest.fingerprint(
         "across", network, outcomes, manifest.code_digest(), manifest.package_versions()
     )
-    return _remembered(key, lambda: compute(network, outcomes))
+    return _remembered(home, key, lambda: compute(network, outcomes))

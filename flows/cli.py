@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from flows.model import BuildReport
+    from flows.settings import Settings
 
 USAGE_ERROR = 2
 
@@ -262,55 +263,59 @@ def main(argv: list[str] | None = None) -> int:
     ):
         arguments.print_help()
         return 0
+    from flows.settings import SettingsError, apply_prefect, resolve
+
+    try:
+        settings = resolve()  # once, for the whole command: what follows is given it
+    except SettingsError as error:
+        _console().print(f"[red]{_escape(str(error))}[/]")
+        return USAGE_ERROR
+    apply_prefect(settings)  # before anything imports Prefect
     if arguments.command == "server":
-        return _server(arguments.server_command)
+        return _server(arguments.server_command, settings)
     if arguments.command == "build":
-        return _build(arguments)
+        return _build(arguments, settings)
     if arguments.command == "check":
-        return _check(arguments)
+        return _check(arguments, settings)
     if arguments.command == "sheets":
-        return _sheets(arguments)
+        return _sheets(arguments, settings)
     if arguments.command == "diff":
         return _diff(arguments)
     if arguments.command == "alerts":
-        return alerts.main(arguments)
+        return alerts.main(arguments, settings)
     if arguments.command == "serve":
         from flows.serve import ServeError, serve
 
         try:
-            return serve(arguments.deployment, arguments.port)
+            return serve(settings, arguments.deployment, arguments.port)
         except ServeError as error:
             _console().print(f"[red]{_escape(str(error))}[/]")
             return USAGE_ERROR
     return USAGE_ERROR
 
 
-def _network_reference(arguments: argparse.Namespace) -> str | None:
+def _network_reference(arguments: argparse.Namespace, settings: Settings) -> str | None:
+    return arguments.google or settings.google_network
 
-    return arguments.google or os.environ.get("RECUEIL_GOOGLE_NETWORK") or None
 
-
-def _sheets(arguments: argparse.Namespace) -> int:
-    from flows.settings import configure_prefect
-
-    configure_prefect()  # reads .env, where the key's path and the network sheet may be set
+def _sheets(arguments: argparse.Namespace, settings: Settings) -> int:
     from sources.google.errors import CredentialsMissing
 
     console = _console()
     try:
         if arguments.sheets_command == "feedback":
-            return _sheets_feedback(console, arguments)
+            return _sheets_feedback(console, arguments, settings)
         if arguments.sheets_command == "init":
-            return _sheets_init(console, arguments)
+            return _sheets_init(console, arguments, settings)
         if arguments.sheets_command == "watch":
-            return _sheets_watch(console, arguments)
-        return _sheets_list(console, arguments)
+            return _sheets_watch(console, arguments, settings)
+        return _sheets_list(console, arguments, settings)
     except CredentialsMissing as error:
         console.print(f"[red]{_escape(str(error))}[/]")
         return USAGE_ERROR
 
 
-def _sheets_feedback(console: Console, arguments: argparse.Namespace) -> int:
+def _sheets_feedback(console: Console, arguments: argparse.Namespace, settings: Settings) -> int:
     import datetime as dt
 
     from flows.check import check_source
@@ -318,17 +323,20 @@ def _sheets_feedback(console: Console, arguments: argparse.Namespace) -> int:
     from sources.google.auth import connect
     from sources.google.read import GoogleSource
 
-    network = _network_reference(arguments)
+    network = _network_reference(arguments, settings)
     if network is None:
         console.print(
             "[red]Indiquez le classeur réseau : --google ID ou RECUEIL_GOOGLE_NETWORK.[/]"
         )
         return USAGE_ERROR
     with console.status("Lecture et contrôle des classeurs dans Google Sheets…"):
-        outcomes = check_source(GoogleSource(network, connect()))
+        source = GoogleSource(network, connect(settings.google))
+        outcomes = check_source(source, settings.prefect_home)
     _problems_table(console, outcomes)
     with console.status("Écriture des onglets « Contrôles »…"):
-        refused = write_feedback(connect(write=True), outcomes, dt.datetime.now(dt.UTC))
+        refused = write_feedback(
+            connect(settings.google, write=True), outcomes, dt.datetime.now(dt.UTC)
+        )
     for outcome in outcomes[1:]:
         if outcome.sheet in refused:
             console.print(
@@ -339,26 +347,26 @@ def _sheets_feedback(console: Console, arguments: argparse.Namespace) -> int:
     return 1 if refused or any(o.errors for o in outcomes) else 0
 
 
-def _sheets_watch(console: Console, arguments: argparse.Namespace) -> int:
+def _sheets_watch(console: Console, arguments: argparse.Namespace, settings: Settings) -> int:
     """Passes of the watch until interrupted (or one, with --once): 0 when it could run, 2 when
     the network workbook or the key is missing, or the network workbook cannot be read."""
     import time
 
     from sources.google.auth import credentials_file
 
-    network = _network_reference(arguments)
+    network = _network_reference(arguments, settings)
     if network is None:
         console.print(
             "[red]Indiquez le classeur réseau : --google ID ou RECUEIL_GOOGLE_NETWORK.[/]"
         )
         return USAGE_ERROR
-    credentials_file()  # a missing key stops here, before Prefect starts
-    if not _prefect_reachable(console):
+    credentials_file(settings.credentials)  # a missing key stops here, before Prefect starts
+    if not _prefect_reachable(console, settings.api_url):
         return USAGE_ERROR
     from flows.server import ServerError
 
     try:
-        _attach_local_server()  # kept in use while the watch runs
+        _attach_local_server(settings)  # kept in use while the watch runs
     except ServerError as error:
         console.print(f"[red]{_escape(str(error))}[/]")
         return USAGE_ERROR
@@ -398,7 +406,7 @@ def _sheets_watch(console: Console, arguments: argparse.Namespace) -> int:
         return 0
 
 
-def _sheets_init(console: Console, arguments: argparse.Namespace) -> int:
+def _sheets_init(console: Console, arguments: argparse.Namespace, settings: Settings) -> int:
     from flows.check import check_workbook
     from flows.load import fetch_network
     from flows.model import Network
@@ -408,10 +416,12 @@ def _sheets_init(console: Console, arguments: argparse.Namespace) -> int:
     from sources.google.read import GoogleSource
     from sources.local import LocalSource
 
-    network_ref = _network_reference(arguments)
+    network_ref = _network_reference(arguments, settings)
     # The centres of the drop-down lists: the network's, else the bundled edition's.
     source = (
-        GoogleSource(network_ref, connect()) if network_ref else LocalSource(default_source(2024))
+        GoogleSource(network_ref, connect(settings.google))
+        if network_ref
+        else LocalSource(default_source(2024))
     )
     outcome = check_workbook(fetch_network(source))
     if not isinstance(outcome.record, Network):
@@ -420,7 +430,10 @@ def _sheets_init(console: Console, arguments: argparse.Namespace) -> int:
         )
         return 1
     key = create_group_workbook(
-        connect(write=True), arguments.name, outcome.record.centres, arguments.share
+        connect(settings.google, write=True),
+        arguments.name,
+        outcome.record.centres,
+        arguments.share,
     )
     console.print(f"Classeur créé : « GT {_escape(arguments.name)} »")
     console.print(f"  identifiant : {key}")
@@ -433,7 +446,7 @@ def _sheets_init(console: Console, arguments: argparse.Namespace) -> int:
     return 0
 
 
-def _sheets_list(console: Console, arguments: argparse.Namespace) -> int:
+def _sheets_list(console: Console, arguments: argparse.Namespace, settings: Settings) -> int:
     from rich.table import Table
 
     from sources.google.auth import connect
@@ -441,10 +454,10 @@ def _sheets_list(console: Console, arguments: argparse.Namespace) -> int:
     from sources.google.ids import spreadsheet_id
     from sources.google.read import GoogleSource
 
-    client = connect()
+    client = connect(settings.google)
     files = list_folder(client, arguments.folder)
     registered: set[str] | None = None
-    network_ref = _network_reference(arguments)
+    network_ref = _network_reference(arguments, settings)
     if network_ref:
         from flows.parse import parse_network
 
@@ -515,13 +528,13 @@ def _diff(arguments: argparse.Namespace) -> int:
     return 0
 
 
-def _check(arguments: argparse.Namespace) -> int:
+def _check(arguments: argparse.Namespace, settings: Settings) -> int:
     console = _console()
     with console.status("Contrôle des classeurs…"):
         from flows.check import UsageError, check_path
 
         try:
-            outcomes = check_path(arguments.path, arguments.reseau)
+            outcomes = check_path(arguments.path, arguments.reseau, settings.prefect_home)
         except UsageError as error:
             console.print(f"[red]{_escape(str(error))}[/]")
             return USAGE_ERROR
@@ -582,7 +595,7 @@ def _console() -> Console:
     return Console(highlight=False, soft_wrap=True, emoji=False)
 
 
-def _build(arguments: argparse.Namespace) -> int:
+def _build(arguments: argparse.Namespace, settings: Settings) -> int:
     """`recueil build`; Ctrl-C or SIGTERM stop it with one line and the shell's exit status."""
     from flows import interrupts
 
@@ -597,7 +610,7 @@ def _build(arguments: argparse.Namespace) -> int:
 
     try:
         with interrupts.interruptible(last_words):
-            return _build_edition(console, arguments)
+            return _build_edition(console, arguments, settings)
     except BaseException as error:
         code = interrupts.exit_code(error)
         if code is None:
@@ -606,19 +619,16 @@ def _build(arguments: argparse.Namespace) -> int:
         return code
 
 
-def _build_edition(console: Console, arguments: argparse.Namespace) -> int:
-    from flows.settings import OUTPUT_DIR, configure_prefect, default_source
+def _build_edition(console: Console, arguments: argparse.Namespace, settings: Settings) -> int:
+    from flows.settings import OUTPUT_DIR, default_source
 
     source = arguments.source or default_source(arguments.year or 2024)
     if arguments.google or arguments.publish_drive:
-        from flows.settings import configure_prefect
-
-        configure_prefect()
         from sources.google.auth import credentials_file
         from sources.google.errors import CredentialsMissing
 
         try:
-            credentials_file()
+            credentials_file(settings.credentials)
         except CredentialsMissing as error:
             console.print(f"[red]{_escape(str(error))}[/]")
             return USAGE_ERROR
@@ -632,11 +642,7 @@ def _build_edition(console: Console, arguments: argparse.Namespace) -> int:
         console.print(f"[red]Édition précédente introuvable :[/] {arguments.previous}")
         return USAGE_ERROR
     out = arguments.out or OUTPUT_DIR
-    configure_prefect()
-    for folder, what in (
-        (out, "le dossier de sortie"),
-        (Path(os.environ["PREFECT_HOME"]), "PREFECT_HOME"),
-    ):
+    for folder, what in ((out, "le dossier de sortie"), (settings.prefect_home, "PREFECT_HOME")):
         fault = _unwritable(folder, what)
         if fault:
             console.print(f"[red]{_escape(fault)}[/]")
@@ -651,12 +657,12 @@ def _build_edition(console: Console, arguments: argparse.Namespace) -> int:
         if edition is not None:
             _nothing_new(console, edition)
             return 0
-    if not _prefect_reachable(console):
+    if not _prefect_reachable(console, settings.api_url):
         return USAGE_ERROR
     from flows.server import ServerError
 
     try:
-        report = _run_build(console, arguments, source)
+        report, api = _run_build(console, arguments, source, settings)
     except ServerError as error:
         console.print(f"[red]{_escape(str(error))}[/]")
         return USAGE_ERROR
@@ -673,7 +679,6 @@ def _build_edition(console: Console, arguments: argparse.Namespace) -> int:
     if fingerprint and (report.unchanged or (report.files and not report.draft)):
         preflight.remember(fingerprint, out, out / str(report.year))
     _summary(console, report)
-    api = os.environ.get("PREFECT_API_URL", "")
     if api.endswith("/api"):
         console.print(f"[dim]Historique et journal dans l'interface de Prefect : {api[:-4]}[/]")
     return report.exit_code
@@ -764,18 +769,23 @@ def _quiet_prefect_failures() -> None:
             handler.addFilter(_PrefectFailures())
 
 
-def _run_build(console: Console, arguments: argparse.Namespace, source: Path) -> BuildReport:
+def _run_build(
+    console: Console, arguments: argparse.Namespace, source: Path, settings: Settings
+) -> tuple[BuildReport, str]:
+    """The build's report, and the Prefect API it ran on."""
     from flows import interrupts, server
 
-    home = Path(os.environ["PREFECT_HOME"])
+    home = settings.prefect_home
+    api = settings.api_url or ""
     use = None
     try:
         with _Progress(console) as listener:
             local = None
-            if not os.environ.get("PREFECT_API_URL"):
+            if not api:
                 listener.stage("Serveur Prefect local : recherche")
-                local, use, _ = server.start(home)
-                _use_api(local.api_url)
+                local, use, _ = server.start(home, idle_minutes=settings.server_idle_minutes)
+                api = local.api_url
+                _use_api(api)
             with interrupts.scratch_folder(home / "recueil-tmp"):
                 listener.stage("Chargement de Prefect")
                 from flows import progress
@@ -789,7 +799,7 @@ def _run_build(console: Console, arguments: argparse.Namespace, source: Path) ->
                     local.wait_ready()
                 progress.listen(listener)
                 try:
-                    return build_edition(
+                    report = build_edition(
                         year=arguments.year,
                         source=None if arguments.google else str(source),
                         out=str(arguments.out) if arguments.out else None,
@@ -799,32 +809,31 @@ def _run_build(console: Console, arguments: argparse.Namespace, source: Path) ->
                         feedback=arguments.feedback,
                         publish_drive=arguments.publish_drive,
                         previous=str(arguments.previous) if arguments.previous else None,
-                        publication_url=arguments.publication_url
-                        or os.environ.get("RECUEIL_PUBLICATION_URL")
-                        or None,
+                        publication_url=arguments.publication_url or settings.publication_url,
                     )
                 except (
                     BuildFailed
                 ) as failed:  # the run ends Failed in Prefect; the summary says why
-                    return failed.report
+                    report = failed.report
                 finally:
                     progress.listen(None)
     finally:
         if use is not None:
             use.release()
+    return report, api
 
 
 INTERRUPTED = "Construction interrompue : l'édition publiée est intacte"
 
 
-def _attach_local_server() -> None:
+def _attach_local_server(settings: Settings) -> None:
     """Without PREFECT_API_URL, this process's flows use recueil's local server (found or started);
     it does not stop for idleness before this process ends."""
-    if os.environ.get("PREFECT_API_URL"):
+    if settings.api_url:
         return
     from flows import server
 
-    local, use, _ = server.start(Path(os.environ["PREFECT_HOME"]))
+    local, use, _ = server.start(settings.prefect_home, idle_minutes=settings.server_idle_minutes)
     _held.append(use)
     _use_api(local.api_url)
     local.wait_ready()
@@ -842,14 +851,12 @@ def _use_api(api_url: str) -> None:
         refresh_global_settings_context()
 
 
-def _server(action: str) -> int:
+def _server(action: str, settings: Settings) -> int:
     from flows import server
-    from flows.settings import configure_prefect
 
-    configure_prefect()
     console = _console()
-    home = Path(os.environ["PREFECT_HOME"])
-    exported = os.environ.get("PREFECT_API_URL")
+    home = settings.prefect_home
+    exported = settings.api_url
     if exported:
         console.print(
             f"[dim]PREFECT_API_URL est exportée ({_escape(exported)}) : les constructions utilisent ce "
@@ -865,7 +872,7 @@ def _server(action: str) -> int:
             )
             return 0
         if action == "start":
-            local, use, started = server.start(home)
+            local, use, started = server.start(home, idle_minutes=settings.server_idle_minutes)
             with console.status(f"Démarrage du serveur Prefect local ({local.address})…"):
                 local.wait_ready()
             use.release()
@@ -896,14 +903,10 @@ def _server(action: str) -> int:
     return 0
 
 
-def _prefect_reachable(console: Console) -> bool:
+def _prefect_reachable(console: Console, api: str | None) -> bool:
     """A Prefect API named by PREFECT_API_URL must answer; without one, recueil's local one is used."""
     import urllib.request
 
-    from flows.settings import load_dotenv
-
-    load_dotenv()
-    api = os.environ.get("PREFECT_API_URL")
     if not api:
         return True
     try:

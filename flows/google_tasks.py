@@ -34,9 +34,8 @@ def worth_retrying(task: object, task_run: object, state: Any) -> bool:
     return False
 
 
-def retried(settings: GoogleSettings | None = None) -> dict[str, Any]:
-    """The task options of a Google task under `settings` (by default, the environment's)."""
-    settings = settings or GoogleSettings.from_environment()
+def retried(settings: GoogleSettings) -> dict[str, Any]:
+    """The task options of a Google task under `settings`."""
     return {
         "retries": RETRIES,
         "retry_delay_seconds": settings.backoff_seconds * 10,
@@ -60,13 +59,13 @@ def copy_to_drive(
     return upload_files(client, folder, documents)
 
 
-def writing_controles() -> Any:
-    """The `Contrôles` write as a task, spaced under the environment's settings."""
-    return write_controles_task.with_options(**retried())
+def writing_controles(settings: GoogleSettings) -> Any:
+    """The `Contrôles` write as a task, its retries spaced under `settings`."""
+    return write_controles_task.with_options(**retried(settings))
 
 
-def copying_to_drive() -> Any:
-    return copy_to_drive.with_options(**retried())
+def copying_to_drive(settings: GoogleSettings) -> Any:
+    return copy_to_drive.with_options(**retried(settings))
 
 
 @task(name="ecrire-remarques", cache_policy=NO_CACHE, **retried(GoogleSettings()))
@@ -75,5 +74,5 @@ def write_remarks_task(client: Any, key: str, requests: list[dict[str, Any]]) ->
     return write_remarks(client, key, requests)
 
 
-def writing_remarks() -> Any:
-    return write_remarks_task.with_options(**retried())
+def writing_remarks(settings: GoogleSettings) -> Any:
+    return write_remarks_task.with_options(**retried(settings))

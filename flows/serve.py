@@ -10,7 +10,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from flows.settings import ROOT, configure_prefect
+from flows.settings import ROOT, Settings, apply_prefect, resolve
 
 PREFECT_YAML = ROOT / "prefect.yaml"
 
@@ -20,8 +20,18 @@ class ServeError(Exception):
 
 
 def set_project_directory() -> dict[str, str]:
-    """Prefect pull step: run the flow from this host's recueil checkout, wherever it is."""
+    """Prefect pull step: run the flow from this host's recueil checkout, wherever it is, with the
+    project's settings.
+
+    It runs in the flow-run process a worker started, before the flow is loaded: the edge of that
+    process, whose Prefect read only the worker's environment. Its settings are read again, so that
+    the project's home (and the results stored there) serve the run.
+    """
     os.chdir(ROOT)
+    apply_prefect(resolve())
+    from prefect.context import refresh_global_settings_context
+
+    refresh_global_settings_context()
     return {"directory": str(ROOT)}
 
 
@@ -81,11 +91,11 @@ def start_server(port: int, wait_seconds: float = 120) -> subprocess.Popen[bytes
     raise ServeError(f"le serveur Prefect n'a pas démarré sur le port {port}")
 
 
-def serve(name: str = "hebdomadaire", port: int = 4200) -> int:
-    """Serve the deployment `name` of prefect.yaml until interrupted (Ctrl+C)."""
-    configure_prefect()
+def serve(settings: Settings, name: str = "hebdomadaire", port: int = 4200) -> int:
+    """Serve the deployment `name` of prefect.yaml until interrupted (Ctrl+C), Prefect given
+    `settings` (flows.settings.apply_prefect) already."""
     spec = deployment_spec(name)
-    server = None if os.environ.get("PREFECT_API_URL") else start_server(port)
+    server = None if settings.api_url else start_server(port)
     try:
         from prefect.schedules import Cron
 

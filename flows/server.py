@@ -169,6 +169,8 @@ def start(
     """The running server of `home`, or one started now, without waiting for it to answer.
 
     `port`: the one to start it on; by default PREFERRED_PORT when free; 0: any free one.
+    `idle_minutes`: how long a server started now waits without activity before it stops
+    (IDLE_MINUTES by default).
     Returns the server, the caller's use of it (to release when done) and whether it was started now.
     """
     home.mkdir(parents=True, exist_ok=True)
@@ -198,21 +200,10 @@ def _free_port(preferred: tuple[int, ...]) -> int:
     raise ServerError("aucun port libre sur 127.0.0.1 pour le serveur Prefect local")
 
 
-def idle_minutes_setting() -> float:
-    """RECUEIL_SERVER_IDLE_MINUTES, the idle time after which the kept server stops (30 by default)."""
-    text = os.environ.get("RECUEIL_SERVER_IDLE_MINUTES", "").strip()
-    try:
-        return max(0.0, float(text.replace(",", "."))) if text else IDLE_MINUTES
-    except ValueError:
-        raise ServerError(
-            f"RECUEIL_SERVER_IDLE_MINUTES vaut « {text} » : un nombre de minutes est attendu (exemple : 30)"
-        ) from None
-
-
 def _spawn(home: Path, port: int, idle_minutes: float | None) -> LocalServer:
     """Start the server detached from this process: a launcher forks it into a new session and exits,
     so that it is nobody's child (no zombie), and outlives the build that started it."""
-    idle = idle_minutes_setting() if idle_minutes is None else idle_minutes
+    idle = IDLE_MINUTES if idle_minutes is None else idle_minutes
     environment = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
     environment |= {
         "PREFECT_HOME": str(home),
@@ -306,10 +297,11 @@ def _idle_for(home: Path, activity: _Activity, idle_seconds: float) -> bool:
 def _serve(port: int, idle_minutes: float) -> None:
     import asyncio
 
-    from flows.settings import configure_prefect
+    from flows.settings import apply_prefect, resolve
 
-    configure_prefect()
-    home = Path(os.environ["PREFECT_HOME"])
+    settings = resolve()  # the variables the build that started it had, PREFECT_HOME among them
+    apply_prefect(settings)
+    home = settings.prefect_home
     import uvicorn
     from prefect.server.api.server import create_app
 

@@ -1,10 +1,26 @@
-"""Paths and environment, resolved in one place; Prefect set up to run quietly and offline."""
+"""Paths, and recueil's settings: read once where a command or a run starts, then passed down.
+
+`resolve()` reads the environment over the project's git-ignored `.env`, over the defaults, into one
+`Settings`; nothing else in recueil reads those variables. `apply_prefect()` hands Prefect its part
+(the project's home, quiet and offline) through the environment, the only channel Prefect reads: the
+edges call it before Prefect is imported (the command line, the kept server's process, the pull step
+of a worker's run, the benchmarks, the tests). Importing a module changes no variable.
+
+A plain dataclass rather than pydantic-settings: importing pydantic costs about 0.1 s, a third of a
+`recueil build` that finds nothing new (README « Performances »).
+"""
 
 from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sources.google.auth import GoogleSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES_DIR = ROOT / "templates"
@@ -13,12 +29,115 @@ EDITIONS_DIR = ROOT / "sources" / "editions"
 OUTPUT_DIR = ROOT / "output"
 
 PYPROJECT = ROOT / "pyproject.toml"
+DOTENV = ROOT / ".env"
 ENVIRONMENT_DEFAULTS = {
     # Not a Prefect setting: the client's own telemetry switch.
     "DO_NOT_TRACK": "1",
     # Prefect's INFO lines go to the UI; recueil's terminal shows only its warnings and errors.
     "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "WARNING",
 }
+
+# How hard recueil pushes on Google (sources.google.auth.GoogleSettings): each variable, the field it
+# sets, its kind, its least value and an example for the message that refuses another.
+GOOGLE_LIMITS: dict[str, tuple[str, type[int] | type[float], float, str]] = {
+    "RECUEIL_GOOGLE_READS_PER_MINUTE": ("reads_per_minute", int, 1, "60"),
+    "RECUEIL_GOOGLE_WRITES_PER_MINUTE": ("writes_per_minute", int, 1, "60"),
+    "RECUEIL_GOOGLE_RETRIES": ("retries", int, 0, "5"),
+    "RECUEIL_GOOGLE_BACKOFF_SECONDS": ("backoff_seconds", float, 0, "1"),
+    "RECUEIL_GOOGLE_TIMEOUT_SECONDS": ("timeout_seconds", float, 1, "30"),
+    "RECUEIL_GOOGLE_CONCURRENCY": ("concurrency", int, 1, "4"),
+}
+
+
+class SettingsError(Exception):
+    """A variable has a value recueil cannot use; the message names it and says what is expected."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """recueil's settings, as `resolve()` found them."""
+
+    prefect_home: (
+        Path  # PREFECT_HOME, else `home` of `[tool.prefect]`: also where checks are remembered
+    )
+    api_url: str | None = (
+        None  # PREFECT_API_URL: a Prefect server to use instead of the kept local one
+    )
+    google_network: str | None = None  # RECUEIL_GOOGLE_NETWORK: the network workbook by default
+    publication_url: str | None = None  # RECUEIL_PUBLICATION_URL: where output/ is served
+    server_idle_minutes: float | None = None  # RECUEIL_SERVER_IDLE_MINUTES; None: the server's own
+    credentials: Path | None = None  # GOOGLE_APPLICATION_CREDENTIALS; None: gspread's place
+    google_limits: Mapping[str, float] = field(
+        default_factory=dict
+    )  # RECUEIL_GOOGLE_* set, by field
+    prefect: Mapping[str, str] = field(default_factory=dict)  # what apply_prefect() gives Prefect
+
+    @property
+    def google(self) -> GoogleSettings:
+        """The key and the limits of every Google request (the defaults for the limits not set)."""
+        from sources.google.auth import GoogleSettings
+
+        return GoogleSettings(credentials=self.credentials, **self.google_limits)
+
+
+def resolve(environ: Mapping[str, str] | None = None, dotenv: Path | None = None) -> Settings:
+    """The settings of `environ` (this process's environment) over `dotenv` (the project's .env),
+    over the defaults; an empty variable counts as unset. SettingsError on a value that cannot be used."""
+    exported = {k: v for k, v in (os.environ if environ is None else environ).items() if v.strip()}
+    written = {
+        k: v for k, v in read_dotenv(DOTENV if dotenv is None else dotenv).items() if v.strip()
+    }
+    values = {**written, **exported}
+
+    def given(name: str) -> str | None:
+        return values[name].strip() if name in values else None
+
+    # Defaults, then the project's table, then .env, then the environment: whoever says last wins.
+    prefect = {**ENVIRONMENT_DEFAULTS, **prefect_settings()}
+    prefect |= {k: v for k, v in written.items() if k.startswith("PREFECT_") or k in prefect}
+    prefect |= {k: exported[k] for k in prefect if k in exported}
+    home = given("PREFECT_HOME")
+    prefect_home = Path(home).expanduser() if home else Path(prefect["PREFECT_HOME"])
+    prefect["PREFECT_HOME"] = str(prefect_home)
+    credentials = given("GOOGLE_APPLICATION_CREDENTIALS")
+    return Settings(
+        prefect_home=prefect_home,
+        api_url=given("PREFECT_API_URL"),
+        google_network=given("RECUEIL_GOOGLE_NETWORK"),
+        publication_url=given("RECUEIL_PUBLICATION_URL"),
+        server_idle_minutes=_idle_minutes(given("RECUEIL_SERVER_IDLE_MINUTES")),
+        credentials=Path(credentials).expanduser() if credentials else None,
+        google_limits={
+            key: _number(name, text, kind, least, example)
+            for name, (key, kind, least, example) in GOOGLE_LIMITS.items()
+            if (text := given(name)) is not None
+        },
+        prefect=prefect,
+    )
+
+
+def _idle_minutes(text: str | None) -> float | None:
+    if text is None:
+        return None
+    try:
+        return max(0.0, float(text.replace(",", ".")))
+    except ValueError:
+        raise SettingsError(
+            f"RECUEIL_SERVER_IDLE_MINUTES vaut « {text} » : un nombre de minutes est attendu (exemple : 30)"
+        ) from None
+
+
+def _number(name: str, text: str, kind: type[int] | type[float], least: float, example: str):
+    try:
+        value = kind(text.replace(",", ".") if kind is float else text)
+    except ValueError:
+        value = None
+    if value is None or value < least:
+        what = "un nombre entier" if kind is int else "un nombre"
+        raise SettingsError(
+            f"{name} vaut « {text} » : {what} d'au moins {least:g} est attendu (exemple : {example})"
+        )
+    return value
 
 
 def prefect_settings(pyproject: Path = PYPROJECT) -> dict[str, str]:
@@ -45,14 +164,16 @@ def prefect_settings(pyproject: Path = PYPROJECT) -> dict[str, str]:
     return found
 
 
-def load_dotenv(path: Path = ROOT / ".env") -> None:
-    """Read `NAME=value` lines of a git-ignored .env into the environment, without overriding it."""
+def read_dotenv(path: Path) -> dict[str, str]:
+    """The `NAME=value` lines of a .env file (none when there is no file)."""
     if not path.is_file():
-        return
+        return {}
+    found: dict[str, str] = {}
     for line in path.read_text(encoding="utf-8").splitlines():
         name, separator, value = line.partition("=")
         if separator and name.strip() and not name.lstrip().startswith("#"):
-            os.environ.setdefault(name.strip(), value.strip().strip("'\""))
+            found[name.strip()] = value.strip().strip("'\"")
+    return found
 
 
 # Libraries that report routine work at INFO/WARNING: GX announces its temporary docs folder,
@@ -66,26 +187,29 @@ QUIET_LOGGERS = {
 }
 
 
-def configure_prefect() -> None:
-    """Point Prefect at the project's own home, quiet and offline, before it is imported.
-
-    Defaults only: anything the user exports, or writes in .env, wins.
-    """
-    load_dotenv()
-    for name, value in {**ENVIRONMENT_DEFAULTS, **prefect_settings()}.items():
-        os.environ.setdefault(name, value)
-    # Prefect's API runs on this machine: a proxy set for reaching Google must not stand in its way.
-    for name in ("NO_PROXY", "no_proxy"):
-        hosts = [h for h in os.environ.get(name, "").split(",") if h.strip()]
-        os.environ[name] = ",".join(dict.fromkeys([*hosts, "127.0.0.1", "localhost"]))
+def quiet_loggers() -> None:
+    """recueil's progress at INFO for the runs' logs; the libraries' routine notices silenced."""
     for logger, level in QUIET_LOGGERS.items():
         logging.getLogger(logger).setLevel(level)
 
 
-def cache_dir() -> Path:
-    """Where recueil keeps what it can compute again: the Prefect home (PREFECT_HOME, else the project's)."""
-    home = os.environ.get("PREFECT_HOME")
-    return Path(home).expanduser() if home else Path(prefect_settings()["PREFECT_HOME"])
+def apply_prefect(settings: Settings) -> None:
+    """Give this process's Prefect the project's settings, quiet and offline, before it is imported;
+    the processes it starts inherit them."""
+    os.environ.update(settings.prefect)
+    # Prefect's API runs on this machine: a proxy set for reaching Google must not stand in its way.
+    for name in ("NO_PROXY", "no_proxy"):
+        hosts = [h for h in os.environ.get(name, "").split(",") if h.strip()]
+        os.environ[name] = ",".join(dict.fromkeys([*hosts, "127.0.0.1", "localhost"]))
+    quiet_loggers()
+
+
+def for_run() -> Settings:
+    """The settings of a flow run, resolved as it starts: a run that a worker or `recueil serve`
+    started loaded the flow in a process of its own, where nothing above it resolved them (nor quieted
+    the libraries)."""
+    quiet_loggers()
+    return resolve()
 
 
 def default_source(year: int) -> Path:

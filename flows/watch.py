@@ -4,16 +4,12 @@ write a task with its retries declared. `recueil sheets watch` runs it every few
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
-
-from flows.settings import OUTPUT_DIR, configure_prefect
-
-configure_prefect()
 
 from prefect import flow, get_run_logger
 
 from flows.google_tasks import writing_remarks
+from flows.settings import OUTPUT_DIR, for_run
 from flows.watch_pass import PassReport, watch_pass
 from sources.google.auth import connect
 from sources.google.errors import CredentialsMissing
@@ -29,7 +25,8 @@ def watch_sheets(google: str | None = None, out: str | None = None) -> PassRepor
     """Read again the workbooks changed since the last pass, check them, and write their problems
     into them (notes on the cells, the `Contrôles` tab). `google` is the network workbook (by
     default RECUEIL_GOOGLE_NETWORK); `out` the output folder, where `<year>/veille.json` is kept."""
-    network = google or os.environ.get("RECUEIL_GOOGLE_NETWORK")
+    settings = for_run()
+    network = google or settings.google_network
     if not network:
         raise CredentialsMissing(
             "indiquez le classeur réseau : paramètre « google » ou variable RECUEIL_GOOGLE_NETWORK"
@@ -37,9 +34,10 @@ def watch_sheets(google: str | None = None, out: str | None = None) -> PassRepor
     report = watch_pass(
         network,
         Path(out) if out else OUTPUT_DIR,
-        connect(),
-        connect(write=True),
-        writing_remarks(),
+        connect(settings.google),
+        connect(settings.google, write=True),
+        writing_remarks(settings.google),
+        home=settings.prefect_home,
     )
     if not report.network_read:
         raise NetworkUnreadable(describe(report)[0])

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from flows.check import across_remembered, check_edition, check_remembered
+from flows.check import Remembered, check_edition
 from flows.feedback import FEEDBACK_TAB, feedback_requests
 from flows.model import Outcome, Problem
 from sources.google.drive import Listed
@@ -113,8 +113,11 @@ def watch_pass(
     writer: Any,
     write: Write = write_remarks,
     now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+    *,
+    home: Path,
 ) -> PassReport:
-    """One pass of the watch of the edition whose network workbook is `network`."""
+    """One pass of the watch of the edition whose network workbook is `network`; checks are
+    remembered in the Prefect home `home`."""
     network_key = spreadsheet_id(network)
     state_path = find_state(out_dir, network_key)
     state = load_state(state_path)
@@ -131,7 +134,8 @@ def watch_pass(
 
     report.changed = True
     source.known = known
-    edition = check_edition(source, out=out_dir, check=check_remembered, across=across_remembered)
+    remembered = Remembered(home)
+    edition = check_edition(source, out=out_dir, check=remembered.check, across=remembered.across)
     network_fetched = edition.fetched[0]
     if network_fetched.workbook is None:
         report.network_read = False

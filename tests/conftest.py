@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from flows.settings import apply_prefect, resolve
+
 IDLE_MINUTES = 10
 CONTROLLER = "PYTEST_XDIST_WORKER" not in os.environ
 
@@ -36,10 +38,10 @@ tempfile.tempdir = str(TEMPORARY)
 
 os.environ["PREFECT_HOME"] = str(PREFECT_HOME)
 os.environ["PREFECT_RESULTS_LOCAL_STORAGE_PATH"] = str(PREFECT_HOME / "storage")
-os.environ.setdefault("DO_NOT_TRACK", "1")
-os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 # A flow that would start Prefect's own temporary server instead of using the run's fails loudly.
 os.environ["PREFECT_SERVER_ALLOW_EPHEMERAL_MODE"] = "false"
+# Then the project's settings, as the command applies them (offline, quiet), for the flows run here.
+apply_prefect(resolve())
 
 if CONTROLLER:
     from flows import server as _server

@@ -81,17 +81,14 @@ def test_an_unchanged_edition_is_answered_without_great_expectations(
     assert "Cosoter" in again and "prêt" in again
 
 
-def test_an_unreadable_entry_is_checked_again(
-    edition: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_an_unreadable_entry_is_checked_again(edition: Path, tmp_path: Path) -> None:
     from flows.check import check_path
 
-    monkeypatch.setenv("PREFECT_HOME", str(tmp_path / "home"))
-    first = check_path(edition / "gt-cosoter")
+    first = check_path(edition / "gt-cosoter", None, tmp_path / "home")
     entries = list((tmp_path / "home" / checkcache.FOLDER).glob("*.pickle"))
     assert len(entries) == 2  # the network and the group
     for entry in entries:
         entry.write_bytes(b"\x80\x05coupure")
-    assert check_path(edition / "gt-cosoter") == first
+    assert check_path(edition / "gt-cosoter", None, tmp_path / "home") == first
     assert all(entry.read_bytes() != b"\x80\x05coupure" for entry in entries)
     assert not list((tmp_path / "home" / checkcache.FOLDER).glob(".*"))  # no half-written entry

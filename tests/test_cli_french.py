@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 import pytest
 
@@ -85,10 +86,10 @@ def test_usage_errors_are_in_french_with_exit_2(
 
 
 def test_alerts_need_the_scheduled_runs_server(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.delenv("PREFECT_API_URL", raising=False)
-    monkeypatch.setattr("flows.settings.load_dotenv", lambda *_: None)
+    monkeypatch.setattr("flows.settings.DOTENV", tmp_path / ".env")  # none: nothing names a server
     assert main(["alerts", "install", "--webhook", "https://exemple.fr/alerte"]) == 2
     said = capsys.readouterr().out
     assert "Aucun serveur Prefect indiqué" in said and "PREFECT_API_URL=" in said

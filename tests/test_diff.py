@@ -117,10 +117,10 @@ def test_empty_and_identical_editions() -> None:
     assert changes.overview()[0] == "1 groupe créé : « Santé »."
 
 
-def test_the_bundled_2023_edition_is_checked_clean() -> None:
+def test_the_bundled_2023_edition_is_checked_clean(tmp_path: Path) -> None:
     from flows.check import check_folder
 
-    outcomes = check_folder(EDITIONS / "2023")
+    outcomes = check_folder(EDITIONS / "2023", tmp_path)
     assert len(outcomes) == 12
     assert [str(p) for o in outcomes for p in o.problems] == []
 

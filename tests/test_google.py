@@ -8,11 +8,19 @@ from pathlib import Path
 
 import pytest
 
+from flows.settings import resolve
+from sources.google.read import GoogleSource
 from sources.local import read_workbook
 from tests.fake_google import READONLY, SERVICE_EMAIL, WRITE, FakeGoogle
 from tests.google_edition import NETWORK, SHEETS, key_of
 from tests.helpers import EDITION_2024
 from tests.pdftext import flat, pdf_text
+
+
+def reaching(network: str) -> GoogleSource:
+    """The edition whose network workbook is `network`, reached with the settings of the test's
+    environment, as a command resolves them."""
+    return GoogleSource(network, settings=resolve().google)
 
 
 def sheet_reads(fake: FakeGoogle, key: str) -> int:
@@ -132,32 +140,29 @@ def test_a_change_that_leaves_the_values_keeps_the_datas_date(
 
 def test_bursts_of_429_and_500_are_retried(google: FakeGoogle) -> None:
     from flows.check import check_source
-    from sources.google.read import GoogleSource
 
     google.fail(key_of("gt-sante"), 429, times=3, retry_after="0")
     google.fail(key_of("gt-transition"), 500, times=2)
     google.fail(key_of("gt-cosoter"), 503, times=1)
-    outcomes = check_source(GoogleSource(NETWORK))
+    outcomes = check_source(reaching(NETWORK), resolve().prefect_home)
     assert all(o.ok for o in outcomes), [str(p) for o in outcomes for p in o.problems]
     assert len(google.requests(contains=key_of("gt-sante"))) == 1 + 3, "read, plus 3 refused"
     assert len(google.requests(contains=key_of("gt-transition"))) == 1 + 2
 
 
 def test_retry_after_is_honoured(google: FakeGoogle) -> None:
-    from sources.google.read import GoogleSource
 
     google.fail("/v4/spreadsheets/" + NETWORK, 429, times=1, retry_after="1")
     started = time.monotonic()
-    GoogleSource(NETWORK).read_network()
+    reaching(NETWORK).read_network()
     assert time.monotonic() - started >= 1.0
 
 
 def test_a_workbook_that_keeps_failing_is_reported_and_the_others_go_on(google: FakeGoogle) -> None:
     from flows.check import check_source
-    from sources.google.read import GoogleSource
 
     google.fail(key_of("gt-sante"), 500, times=100)
-    outcomes = {o.name: o for o in check_source(GoogleSource(NETWORK))}
+    outcomes = {o.name: o for o in check_source(reaching(NETWORK), resolve().prefect_home)}
     assert "erreur 500" in str(outcomes["Santé"].errors[0])
     assert len(google.requests(contains=key_of("gt-sante"))) == 6, "the first try and 5 retries"
     assert outcomes["Cosoter"].ok and outcomes["Transition"].ok
@@ -165,11 +170,10 @@ def test_a_workbook_that_keeps_failing_is_reported_and_the_others_go_on(google: 
 
 def test_403_says_whom_to_share_with_and_404_names_the_group(google: FakeGoogle) -> None:
     from flows.check import check_source
-    from sources.google.read import GoogleSource
 
     google.spreadsheets[key_of("gt-sante")].shared = False
     del google.spreadsheets[key_of("gt-cosoter")]
-    outcomes = {o.name: o for o in check_source(GoogleSource(NETWORK))}
+    outcomes = {o.name: o for o in check_source(reaching(NETWORK), resolve().prefect_home)}
     refused = str(outcomes["Santé"].errors[0])
     assert refused.startswith("GT Santé : accès refusé au classeur " + key_of("gt-sante"))
     assert SERVICE_EMAIL in refused
@@ -181,10 +185,9 @@ def test_403_says_whom_to_share_with_and_404_names_the_group(google: FakeGoogle)
 
 
 def test_a_timeout_is_retried(google: FakeGoogle) -> None:
-    from sources.google.read import GoogleSource
 
     google.stall("/v4/spreadsheets/" + NETWORK, seconds=1.5, times=1)
-    workbook = GoogleSource(NETWORK).read_network()
+    workbook = reaching(NETWORK).read_network()
     assert workbook.tab("Programme") is not None
     assert sheet_reads(google, NETWORK) == 2
 
@@ -264,7 +267,6 @@ def test_sheets_init_creates_a_workbook_that_follows_the_contract(
 ) -> None:
     from flows.cli import main
     from flows.parse import parse_group
-    from sources.google.read import GoogleSource
     from tests.helpers import centres_2024
 
     assert (
@@ -292,7 +294,7 @@ def test_sheets_init_creates_a_workbook_that_follows_the_contract(
     create = next(f["create"] for f in created.formats if "create" in f)
     assert create["sheets"][1]["properties"]["gridProperties"]["frozenRowCount"] == 1
     # the new workbook reads back through the same path as any group's: only its blanks are reported
-    parsed = parse_group(GoogleSource(NETWORK).read(key), "GT Habitat", centres_2024())
+    parsed = parse_group(reaching(NETWORK).read(key), "GT Habitat", centres_2024())
     labels = {p.message for p in parsed.problems}
     assert "« Nombre de CRPV impliqués » est obligatoire et n'est pas rempli" in labels
     assert not any("inconnu" in m for m in labels)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import json
-import os
 import threading
 import time
 from collections import deque
@@ -22,8 +21,13 @@ SHEETS_HOST = "sheets.googleapis.com"
 
 @dataclass(frozen=True)
 class GoogleSettings:
-    """How hard to push on Google: quota, retries, timeouts (from the environment, with safe defaults)."""
+    """How to reach Google: the service account key, and how hard to push (quota, retries, timeouts).
 
+    Safe defaults; recueil's settings (flows/settings.py) set them from RECUEIL_GOOGLE_* and
+    GOOGLE_APPLICATION_CREDENTIALS.
+    """
+
+    credentials: Path | None = None  # the key's file; None: gspread's default location
     reads_per_minute: int = 60
     writes_per_minute: int = 60
     retries: int = 5
@@ -32,29 +36,12 @@ class GoogleSettings:
     timeout_seconds: float = 30.0
     concurrency: int = 4
 
-    @classmethod
-    def from_environment(cls) -> GoogleSettings:
-        """Defaults, overridden by RECUEIL_GOOGLE_* variables."""
-        names = {
-            "reads_per_minute": ("RECUEIL_GOOGLE_READS_PER_MINUTE", int),
-            "writes_per_minute": ("RECUEIL_GOOGLE_WRITES_PER_MINUTE", int),
-            "retries": ("RECUEIL_GOOGLE_RETRIES", int),
-            "backoff_seconds": ("RECUEIL_GOOGLE_BACKOFF_SECONDS", float),
-            "timeout_seconds": ("RECUEIL_GOOGLE_TIMEOUT_SECONDS", float),
-            "concurrency": ("RECUEIL_GOOGLE_CONCURRENCY", int),
-        }
-        values = {
-            key: kind(os.environ[env]) for key, (env, kind) in names.items() if os.environ.get(env)
-        }
-        return cls(**values)
 
-
-def credentials_file() -> Path:
-    """The service account key: GOOGLE_APPLICATION_CREDENTIALS, else gspread's default location."""
+def credentials_file(configured: Path | None) -> Path:
+    """The service account key: `configured`, else gspread's default location."""
     from gspread.auth import DEFAULT_SERVICE_ACCOUNT_FILENAME
 
-    configured = os.environ.get("GOOGLE_APPLICATION_CREDENTIALS")
-    path = Path(configured).expanduser() if configured else Path(DEFAULT_SERVICE_ACCOUNT_FILENAME)
+    path = configured or Path(DEFAULT_SERVICE_ACCOUNT_FILENAME)
     if not path.is_file():
         raise CredentialsMissing(
             f"clé du compte de service introuvable ({path}) : définissez GOOGLE_APPLICATION_CREDENTIALS "
@@ -141,15 +128,14 @@ def _retry_after_seconds(value: str) -> float:
         return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
 
 
-def connect(write: bool = False, settings: GoogleSettings | None = None) -> Any:
+def connect(settings: GoogleSettings, *, write: bool = False) -> Any:
     """A gspread client for the service account, read-only unless `write`.
 
     `client.service_account_email` is the address the workbooks must be shared with.
     """
     import gspread
 
-    settings = settings or GoogleSettings.from_environment()
-    key = credentials_file()
+    key = credentials_file(settings.credentials)
     scopes = gspread.auth.DEFAULT_SCOPES if write else gspread.auth.READONLY_SCOPES
     base = _paced_client_class()
     client_class = type(

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from sources.files import Budget, Overrun
-from sources.google.auth import connect
+from sources.google.auth import GoogleSettings, connect
 from sources.google.drive import Listed, visible_spreadsheets
 from sources.google.errors import read_refused, status_of
 from sources.google.ids import is_google_reference, spreadsheet_id, workbook_address
@@ -39,7 +39,8 @@ class GoogleSource:
     """An edition in Google Sheets: the network workbook and the workbooks its `Feuille` cells name.
 
     `snapshots`, an edition folder on disk, holds the last copy of each workbook: a workbook whose
-    Drive `modifiedTime` is that of its copy is not downloaded again.
+    Drive `modifiedTime` is that of its copy is not downloaded again. Without a `client`, one is
+    connected with `settings` on the first request.
     """
 
     def __init__(
@@ -48,8 +49,10 @@ class GoogleSource:
         client: Any | None = None,
         snapshots: Path | None = None,
         out: Path | None = None,
+        settings: GoogleSettings | None = None,
     ) -> None:
         self.network = network
+        self._settings = settings or GoogleSettings()
         # An output folder whose editions' snapshots may hold the network workbook's last copy.
         self._out = out
         self.description = f"Google Sheets ({network})"
@@ -69,7 +72,7 @@ class GoogleSource:
     @property
     def client(self) -> Any:
         if self._client is None:
-            self._client = connect()
+            self._client = connect(self._settings)
         return self._client
 
     def keep_snapshots(self, folder: Path) -> None:
