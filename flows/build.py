@@ -31,7 +31,7 @@ from flows.model import (
     Outcome,
     Status,
 )
-from flows.settings import OUTPUT_DIR, default_source, for_run
+from flows.settings import OUTPUT_DIR, Settings, default_source, for_run
 from flows.validate import ValidationLog, checker
 from sources.local import LocalSource
 from sources.workbook import Source
@@ -236,7 +236,7 @@ def build_edition(
     settings = for_run()
     publication_url = publication_url or settings.publication_url
     out_dir = Path(out) if out else OUTPUT_DIR
-    edition = _source(year, source, google, out_dir, settings.google)
+    edition = _source(year, source, google, out_dir, settings)
     report = BuildReport(
         year, edition.description, strict=strict, out=str(out_dir), data_docs=data_docs
     )
@@ -311,12 +311,12 @@ def _source(
     source: str | None,
     google: str | None,
     out: Path,
-    google_settings: GoogleSettings,
+    settings: Settings,
 ) -> Source:
     if google:
         from sources.google import GoogleSource
 
-        return GoogleSource(google, out=out, settings=google_settings)
+        return GoogleSource(google, out=out, settings=settings.google)
     return LocalSource(Path(source) if source else default_source(year or DEFAULT_YEAR))
 
 
