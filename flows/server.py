@@ -183,35 +183,35 @@ def start(
         if running is not None:  # started by another version of Prefect: replaced
             _terminate(running)
         (home / STATE).unlink(missing_ok=True)
-        server = _spawn(
-            home, port or _free_port(() if port == 0 else (PREFERRED_PORT,)), idle_minutes
-        )
+        server = _spawn(home, PREFERRED_PORT if port is None else port, idle_minutes)
         return server, use, True
 
 
-def _free_port(preferred: tuple[int, ...]) -> int:
-    for candidate in (*preferred, 0):
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", candidate))
-            except OSError:
-                continue
-            return probe.getsockname()[1]
+def _bound_socket(port: int) -> socket.socket:
+    """A listening socket on 127.0.0.1:`port`, else on any free port (`port` 0: any).
+
+    Bound by the launcher before the server starts, so that the port is held from the moment it is
+    chosen: two servers of different homes started at once cannot both take it.
+    """
+    for candidate in dict.fromkeys((port, 0)):
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            listener.bind(("127.0.0.1", candidate))
+        except OSError:
+            listener.close()
+            continue
+        listener.listen(128)
+        return listener
     raise ServerError("aucun port libre sur 127.0.0.1 pour le serveur Prefect local")
 
 
 def _spawn(home: Path, port: int, idle_minutes: float | None) -> LocalServer:
-    """Start the server detached from this process: a launcher forks it into a new session and exits,
-    so that it is nobody's child (no zombie), and outlives the build that started it."""
+    """Start the server detached from this process: a launcher binds its port, forks it into a new
+    session and exits, so that it is nobody's child (no zombie) and outlives the build that started
+    it. `port`: the one wanted (another free one when it is taken), 0 for any."""
     idle = IDLE_MINUTES if idle_minutes is None else idle_minutes
     environment = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
-    environment |= {
-        "PREFECT_HOME": str(home),
-        # The UI served on this port calls the API on this port (Prefect's default would be 4200).
-        "PREFECT_UI_API_URL": f"http://127.0.0.1:{port}/api",
-        "PREFECT_SERVER_API_HOST": "127.0.0.1",
-        "PREFECT_SERVER_API_PORT": str(port),
-    }
+    environment["PREFECT_HOME"] = str(home)
     with (home / LOG).open("wb") as log:
         launcher = subprocess.run(
             [sys.executable, "-m", "flows.server", "--port", str(port), "--idle", str(idle)],
@@ -221,9 +221,10 @@ def _spawn(home: Path, port: int, idle_minutes: float | None) -> LocalServer:
             stderr=log,
             check=False,
         )
-    if launcher.returncode != 0 or not launcher.stdout.strip().isdigit():
+    printed = launcher.stdout.split()
+    if launcher.returncode != 0 or len(printed) != 2 or not all(w.isdigit() for w in printed):
         raise ServerError(f"Le serveur Prefect local n'a pas pu être lancé : voir {home / LOG}")
-    pid = int(launcher.stdout.strip())
+    pid, port = (int(w) for w in printed)
     state = {
         "pid": pid,
         "port": port,
@@ -294,9 +295,16 @@ def _idle_for(home: Path, activity: _Activity, idle_seconds: float) -> bool:
     return True
 
 
-def _serve(port: int, idle_minutes: float) -> None:
+def _serve(listener: socket.socket, idle_minutes: float) -> None:
     import asyncio
 
+    port = listener.getsockname()[1]
+    os.environ |= {
+        # The UI served on this port calls the API on this port (Prefect's default would be 4200).
+        "PREFECT_UI_API_URL": f"http://127.0.0.1:{port}/api",
+        "PREFECT_SERVER_API_HOST": "127.0.0.1",
+        "PREFECT_SERVER_API_PORT": str(port),
+    }
     from flows.settings import apply_prefect, resolve
 
     settings = resolve()  # the variables the build that started it had, PREFECT_HOME among them
@@ -326,7 +334,7 @@ def _serve(port: int, idle_minutes: float) -> None:
     async def main() -> None:
         watcher = asyncio.ensure_future(watch())
         try:
-            await server.serve()
+            await server.serve(sockets=[listener])
         finally:
             watcher.cancel()
 
@@ -344,16 +352,21 @@ def _forget(home: Path) -> None:
 
 
 def _launch(arguments: list[str]) -> int:
-    """Fork the server into its own session; print its pid and return at once."""
+    """Bind the port, fork the server into its own session; print its pid and port, return at once."""
     import argparse
 
     parser = argparse.ArgumentParser(prog="python -m flows.server")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--idle", type=float, default=IDLE_MINUTES)
     options = parser.parse_args(arguments)
+    try:
+        listener = _bound_socket(options.port)
+    except ServerError as error:
+        print(error, file=sys.stderr)
+        return 1
     pid = os.fork()
     if pid:
-        print(pid, flush=True)
+        print(pid, listener.getsockname()[1], flush=True)
         return 0
     os.setsid()
     devnull = os.open(os.devnull, os.O_RDWR)
@@ -361,7 +374,7 @@ def _launch(arguments: list[str]) -> int:
     os.dup2(devnull, 1)  # stdout was the launcher's pipe; errors still go to the log (stderr)
     os.close(devnull)
     try:
-        _serve(options.port, options.idle)
+        _serve(listener, options.idle)
     except BaseException:
         import traceback
 

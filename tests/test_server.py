@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -112,6 +113,27 @@ def test_the_server_stops_itself_after_its_idle_time(home: Path) -> None:
         assert time.monotonic() < deadline, "the idle server did not stop"
         time.sleep(0.2)
     assert not (home / server.STATE).exists()
+
+
+def test_two_checkouts_starting_at_once_get_a_port_each(tmp_path: Path) -> None:
+    # Two projects on one machine (two checkouts, or a test run beside a build): each has its own
+    # home and server; started at the same moment, both would pick the preferred port as free.
+    homes = [tmp_path / "un", tmp_path / "deux"]
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        wanted = probe.getsockname()[1]  # the preferred port may be another server's here
+    started = [server.start(home, port=wanted, idle_minutes=5) for home in homes]
+    try:
+        for local, use, _ in started:
+            use.release()
+            local.wait_ready()
+        first, second = (local for local, _, _ in started)
+        assert first.port != second.port
+        assert [server.find(home) for home in homes] == [first, second]
+        assert first.healthy() and second.healthy()
+    finally:
+        for home in homes:
+            server.stop(home)
 
 
 def test_a_wrong_idle_time_is_said_in_french(home: Path) -> None:
