@@ -6,6 +6,7 @@ import argparse
 import logging
 import os
 import sys
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,6 +16,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from flows.model import BuildReport
+    from flows.server import LocalServer
     from flows.settings import Settings
 
 USAGE_ERROR = 2
@@ -604,7 +606,9 @@ def _build(arguments: argparse.Namespace, settings: Settings) -> int:
 
     def last_words(code: int) -> None:
         # Said once, whether the build unwound or had to be ended (interrupts.GRACE_SECONDS).
-        if not said:
+        if _exiting.lost_api:
+            _say_server_lost(console)
+        elif not said:
             said.append(code)
             console.print(f"[yellow]{INTERRUPTED}[/]")
 
@@ -615,6 +619,7 @@ def _build(arguments: argparse.Namespace, settings: Settings) -> int:
         code = interrupts.exit_code(error)
         if code is None:
             raise
+        code = USAGE_ERROR if _exiting.lost_api else code
         last_words(code)
         return code
 
@@ -659,6 +664,7 @@ def _build_edition(console: Console, arguments: argparse.Namespace, settings: Se
             return 0
     if not _prefect_reachable(console, settings.api_url):
         return USAGE_ERROR
+    from flows import server
     from flows.server import ServerError
 
     try:
@@ -671,10 +677,18 @@ def _build_edition(console: Console, arguments: argparse.Namespace, settings: Se
         return USAGE_ERROR
     except Exception as error:  # a defect of ours, or Prefect failing: one line, details in a file
         details = _keep_traceback()
-        console.print(
-            f"[red]La construction s'est arrêtée ({_escape(type(error).__name__)}) :[/] "
-            f"l'édition publiée reste entière ; détails dans {_escape(str(details))}."
-        )
+        api = os.environ.get("PREFECT_API_URL", "")
+        if api and not server.healthy(api, timeout=1):
+            _exiting.lost_api = True  # nothing can reach it now: Prefect's last logs are dropped
+            console.print(
+                f"[red]Le serveur Prefect ({_escape(api)}) ne répond plus : la construction s'est "
+                f"arrêtée ;[/] l'édition publiée reste entière ; détails dans {_escape(str(details))}."
+            )
+        else:
+            console.print(
+                f"[red]La construction s'est arrêtée ({_escape(type(error).__name__)}) :[/] "
+                f"l'édition publiée reste entière ; détails dans {_escape(str(details))}."
+            )
         return USAGE_ERROR
     if fingerprint and (report.unchanged or (report.files and not report.draft)):
         preflight.remember(fingerprint, out, out / str(report.year))
@@ -756,10 +770,13 @@ def _keep_traceback() -> Path:
 
 
 class _PrefectFailures(logging.Filter):
-    """Prefect prints a failed run's traceback on the terminal; the command says it in one French
-    line instead (the Prefect UI still has the run's logs)."""
+    """Prefect prints a failed run's traceback on the terminal, and its events client each failed
+    reconnection (with the event it could not send) when the server went away; the command says it
+    in one French line instead (the Prefect UI still has the run's logs)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.startswith("prefect.events"):
+            return record.levelno < logging.WARNING
         return not (record.name.startswith("prefect") and record.levelno >= logging.ERROR)
 
 
@@ -798,6 +815,7 @@ def _run_build(
                     listener.stage(f"Serveur Prefect local : démarrage ({local.address})")
                     local.wait_ready()
                 progress.listen(listener)
+                watching = _watch_server(local, console) if local is not None else None
                 try:
                     report = build_edition(
                         year=arguments.year,
@@ -816,6 +834,8 @@ def _run_build(
                 ) as failed:  # the run ends Failed in Prefect; the summary says why
                     report = failed.report
                 finally:
+                    if watching is not None:
+                        watching.set()
                     progress.listen(None)
     finally:
         if use is not None:
@@ -824,6 +844,45 @@ def _run_build(
 
 
 INTERRUPTED = "Construction interrompue : l'édition publiée est intacte"
+SERVER_LOST = (
+    "Le serveur Prefect local s'est arrêté pendant la construction : elle est interrompue, "
+    "l'édition publiée est intacte ; relancez « recueil build »"
+)
+
+
+LOST_SERVER_GRACE_SECONDS = 3.0
+
+
+def _watch_server(local: LocalServer, console: Console) -> threading.Event:
+    """Stop the build at once, as Ctrl-C would, if the local server it runs on goes away.
+
+    Prefect's client would otherwise retry every call for minutes before giving up, and print each
+    attempt. The build unwinds (its lock and staging folder released) or is ended after
+    LOST_SERVER_GRACE_SECONDS: what a killed build leaves, the next one clears. Set the event
+    returned to stop watching.
+    """
+    import signal
+
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.wait(1.0):
+            if local.running():
+                continue
+            _exiting.lost_api = True
+            # Only Prefect's complaints about the missing server would still come on stderr.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, 2)
+            os.close(devnull)
+            os.kill(os.getpid(), signal.SIGINT)
+            if not done.wait(LOST_SERVER_GRACE_SECONDS):
+                _say_server_lost(console)
+                sys.stdout.flush()
+                os._exit(USAGE_ERROR)
+            return
+
+    threading.Thread(target=watch, name="surveillance-serveur", daemon=True).start()
+    return done
 
 
 def _attach_local_server(settings: Settings) -> None:
@@ -1041,5 +1100,36 @@ def _escape(text: str) -> str:
     return escape(text)
 
 
+class _exiting:
+    lost_api = False  # set when a build failed because its Prefect server stopped answering
+    said_lost = threading.Lock()  # taken by whoever says so, once
+
+
+def _say_server_lost(console: Console) -> None:
+    if _exiting.said_lost.acquire(blocking=False):
+        console.print(f"[red]{SERVER_LOST}[/]")
+
+
+EXIT_GRACE_SECONDS = 10.0
+
+
+def run() -> None:
+    """The `recueil` command: main(), then an exit that Prefect's background workers cannot hold up.
+
+    At exit Prefect sends the logs and events still queued to its server; a server that went away
+    kept the process waiting for ever. Once the command has said its last line, the process ends
+    within EXIT_GRACE_SECONDS whatever is left to send, at once when the server is known gone.
+    """
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if _exiting.lost_api:
+        os._exit(code)
+    timer = threading.Timer(EXIT_GRACE_SECONDS, os._exit, args=(code,))
+    timer.daemon = True
+    timer.start()
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

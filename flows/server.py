@@ -68,6 +68,10 @@ class LocalServer:
     def healthy(self) -> bool:
         return healthy(self.api_url)
 
+    def running(self) -> bool:
+        """Whether its process still runs (it may not answer yet, or any more)."""
+        return _alive(self.pid)
+
     def wait_ready(self, timeout: float = STARTUP_SECONDS) -> None:
         """Return once the server answers; raise ServerError if it stopped or took too long."""
         deadline = time.monotonic() + timeout

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -34,17 +35,20 @@ def home(tmp_path: Path):
     assert stopped is None, "the test left its server running"
 
 
-def recueil(home: Path, *arguments: str, **environment: str) -> subprocess.CompletedProcess[str]:
+def environment_of(home: Path) -> dict[str, str]:
+    """The tests' environment, but recueil's server of `home` instead of the run's."""
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
-    env |= {
+    return env | {
         "PREFECT_HOME": str(home),
         "PREFECT_RESULTS_LOCAL_STORAGE_PATH": str(home / "storage"),
         "COLUMNS": "200",
-        **environment,
     }
+
+
+def recueil(home: Path, *arguments: str, **environment: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "flows.cli", *arguments],
-        env=env,
+        env=environment_of(home) | environment,
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -100,6 +104,39 @@ def test_a_build_starts_the_server_the_next_one_reuses_it_and_stop_ends_it(
     assert not server._alive(local.pid)
     assert not (home / server.STATE).exists()
     assert "Aucun serveur Prefect local" in recueil(home, "server", "stop").stdout
+
+
+def test_a_build_whose_server_goes_away_stops_with_one_line(home: Path, tmp_path: Path) -> None:
+    # The server killed mid-build (out of memory, a crash): Prefect's client would retry for
+    # minutes, printing each attempt; the build stops within seconds and says why, once.
+    from flows.cli import SERVER_LOST
+
+    assert recueil(home, "server", "start").returncode == 0
+    local = server.find(home)
+    assert local is not None
+    out = tmp_path / "out"
+    build = subprocess.Popen(
+        [sys.executable, "-m", "flows.cli", "build", "--out", str(out)],
+        env={**environment_of(home), "RECUEIL_SERVER_IDLE_MINUTES": "30"},
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not api(local.api_url, "/flow_runs/filter", {}):
+            assert build.poll() is None, build.communicate()
+            assert time.monotonic() < deadline, "the build never started its run"
+            time.sleep(0.1)
+        os.kill(local.pid, signal.SIGKILL)
+        printed, complaints = build.communicate(timeout=120)
+    finally:
+        build.kill()
+    assert build.returncode == 2, printed + complaints
+    assert printed.count(SERVER_LOST) == 1, printed
+    assert "Traceback" not in printed + complaints
+    assert not (out / "2024" / "programme-2024.pdf").exists()
 
 
 def test_the_server_stops_itself_after_its_idle_time(home: Path) -> None:
