@@ -32,6 +32,7 @@ from flows.model import (
     Status,
 )
 from flows.settings import OUTPUT_DIR, Settings, default_source, for_run
+from flows.text import agreed, counted
 from flows.validate import ValidationLog, checker
 from sources.local import LocalSource
 from sources.workbook import Source
@@ -287,11 +288,12 @@ def final_state(report: BuildReport) -> State:
 def summary(report: BuildReport) -> str:
     """One French line: what the build did, and what it found."""
     counts = {status: sum(o.status == status for o in report.outcomes) for status in Status}
+    ready, kept, rejected = (counts[s] for s in (Status.READY, Status.FALLBACK, Status.REJECTED))
     found = (
-        f"{len(report.outcomes)} classeur(s) : {counts[Status.READY]} prêt(s), "
-        f"{counts[Status.FALLBACK]} avec leurs données antérieures, "
-        f"{counts[Status.REJECTED]} écarté(s) ; {len(report.errors)} erreur(s), "
-        f"{len(report.warnings)} avertissement(s)"
+        f"{counted(len(report.outcomes), 'classeur')} : {ready} {agreed(ready, 'prêt')}, "
+        f"{kept} avec {'ses' if kept < 2 else 'leurs'} données antérieures, "
+        f"{rejected} {agreed(rejected, 'écarté')} ; {counted(len(report.errors), 'erreur')}, "
+        f"{counted(len(report.warnings), 'avertissement')}"
     )
     if report.unchanged:
         done = f"Rien de nouveau : l'édition {report.year} publiée reste en place"

@@ -377,8 +377,10 @@ def _sheets_watch(console: Console, arguments: argparse.Namespace, settings: Set
 
     out = str(arguments.out) if arguments.out else None
     if not arguments.once:
+        from flows.text import counted
+
         console.print(
-            f"Veille des classeurs toutes les {_plural(round(arguments.every), 'seconde')} ; "
+            f"Veille des classeurs toutes les {counted(round(arguments.every), 'seconde')} ; "
             "Ctrl+C pour arrêter."
         )
     try:
@@ -1023,26 +1025,24 @@ def _size(size: int) -> str:
     return file_size(size)
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'s' if count > 1 else ''}"
-
-
 def _summary(console: Console, report: BuildReport) -> None:
     import datetime as dt
 
     from flows.model import Status
+    from flows.text import agreed, counted
 
     outcomes = report.outcomes
     counts = {status: sum(o.status == status for o in outcomes) for status in Status}
+    ready, kept, rejected = (counts[s] for s in (Status.READY, Status.FALLBACK, Status.REJECTED))
     console.print(
-        f"[bold]Édition {report.year}[/] — {_plural(len(outcomes), 'classeur')} : "
-        f"{counts[Status.READY]} prêt(s), {counts[Status.FALLBACK]} imprimé(s) avec leurs données antérieures, "
-        f"{counts[Status.REJECTED]} écarté(s)"
+        f"[bold]Édition {report.year}[/] — {counted(len(outcomes), 'classeur')} : "
+        f"{ready} {agreed(ready, 'prêt')}, {kept} {agreed(kept, 'imprimé')} avec "
+        f"{'ses' if kept < 2 else 'leurs'} données antérieures, {rejected} {agreed(rejected, 'écarté')}"
     )
     errors, warnings = len(report.errors), len(report.warnings)
     colour = "red" if errors else ("yellow" if warnings else "green")
     console.print(
-        f"[{colour}]Problèmes : {_plural(errors, 'erreur')}, {_plural(warnings, 'avertissement')}[/]"
+        f"[{colour}]Problèmes : {counted(errors, 'erreur')}, {counted(warnings, 'avertissement')}[/]"
     )
     for problem in report.problems:
         mark = "[red]✗[/]" if problem.severity == "error" else "[yellow]![/]"

@@ -18,6 +18,7 @@ from markupsafe import Markup
 
 from flows.merge import ROLE_RANK
 from flows.settings import TEMPLATES_DIR
+from flows.text import agreed, counted
 
 if TYPE_CHECKING:
     from flows.merge import NetworkView
@@ -155,10 +156,6 @@ def _empty(key: str, title: str, headers: tuple[str, ...]) -> Figure:
     return Figure(key, title, _svg(14, body, message), message, headers, ())
 
 
-def _plural(count: int, singular: str, plural: str | None = None) -> str:
-    return f"{count} {singular if count == 1 else (plural or singular + 's')}"
-
-
 def centre_matrix(view: NetworkView, network: Network) -> Figure:
     """Centres (rows) × groups (columns): who leads, co-pilots or takes part in each group."""
     title = "Les centres de ressources dans les groupes de travail"
@@ -215,12 +212,12 @@ def centre_matrix(view: NetworkView, network: Network) -> Figure:
             counts[sigle] = counts.get(sigle, 0) + 1
     others = {sigle for (_, sigle), role in roles.items() if role != "animation"} - set(counts)
     alt = (
-        f"Rôle de chacun des {_plural(len(sigles), 'centre')} de ressources dans "
+        f"Rôle de chacun des {counted(len(sigles), 'centre')} de ressources dans "
         f"{'le seul groupe' if len(groups) == 1 else f'les {len(groups)} groupes'} de travail : "
-        f"{_plural(len(counts), 'centre anime', 'centres animent')} au moins un groupe"
+        f"{counted(len(counts), 'centre anime', 'centres animent')} au moins un groupe"
     )
     if others:
-        alt += f", {_plural(len(others), 'autre en est co-pilote ou membre', 'autres en sont co-pilotes ou membres')}."
+        alt += f", {counted(len(others), 'autre en est co-pilote ou membre', 'autres en sont co-pilotes ou membres')}."
     elif all(role == "animation" for role in roles.values()):
         alt += " (les membres ne sont connus que des groupes qui remplissent l’onglet « Membres »)."
     else:
@@ -312,7 +309,7 @@ def groups_by_centres(view: NetworkView) -> Figure:
     most, least = printed[0], printed[-1]
     total = sum(int(r["crpv_count"]) for r in printed)
     if len(printed) == 1:
-        alt = f"Le groupe « {most['group']} » réunit {_plural(int(most['crpv_count']), 'centre')} de ressources."
+        alt = f"Le groupe « {most['group']} » réunit {counted(int(most['crpv_count']), 'centre')} de ressources."
     else:
         alt = (
             f"Nombre de centres de ressources impliqués dans chacun des {len(printed)} groupes de travail : "
@@ -343,7 +340,8 @@ def groups_by_meetings(view: NetworkView) -> Figure:
         high = sum(int(r["meetings_max"]) for r in known)
         total = str(low) if low == high else f"{low} à {high}"
         if len(known) == 1:
-            alt = f"Le groupe « {most['group']} » prévoit {_span(most)} réunion(s) dans l’année."
+            reunions = agreed(int(most["meetings_max"]), "réunion")
+            alt = f"Le groupe « {most['group']} » prévoit {_span(most)} {reunions} dans l’année."
         else:
             alt = (
                 f"Réunions prévues dans l’année par chacun des {len(known)} groupes de travail : "

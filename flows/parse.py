@@ -262,25 +262,29 @@ class Reader:
             if text.strip() and (col >= len(header) or not header[col].strip())
         ]
         if dropped:
+            from flows.text import agreed, counted
+
             index, col = dropped[0]
             self.report(
                 "warning",
-                f"{len(dropped)} cellule(s) dans une colonne sans en-tête (ligne {header_index + 1}) : "
-                "ignorée(s)",
+                f"{counted(len(dropped), 'cellule')} dans une colonne sans en-tête "
+                f"(ligne {header_index + 1}) : {agreed(len(dropped), 'ignorée')}",
                 tab.name,
                 f"{column_letter(col)}{index + 1}",
                 tab.rows[index][col],
             )
 
     def _markdown_cell(self, tab: str, cell: str, text: str) -> None:
-        from flows.text import markdown_lost_lines
+        from flows.text import agreed, counted, markdown_lost_lines
 
         lost = markdown_lost_lines(text)
         if lost:
             self.report(
                 "warning",
                 f"Markdown trop imbriqué (listes de plus de 9 niveaux ou citations de plus de 19) : "
-                f"{len(lost)} ligne(s) de la cellule ne peuvent pas être imprimées, dès la ligne {lost[0]}",
+                f"{counted(len(lost), 'ligne')} de la cellule "
+                f"{'ne peut' if len(lost) < 2 else 'ne peuvent'} pas être "
+                f"{agreed(len(lost), 'imprimée')}, dès la ligne {lost[0]}",
                 tab,
                 cell,
                 text.splitlines()[lost[0] - 1],

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from flows.model import SEVERITY_LABELS, STATUS_LABELS, Outcome
+from flows.text import counted
 from sources.files import write_atomically
 
 KIND_LABELS = {
@@ -85,7 +86,7 @@ def markdown(data: dict[str, Any]) -> str:
     lines = [
         f"# Contrôles de l'édition {data['year']}",
         "",
-        f"{data['errors']} erreur(s), {data['warnings']} avertissement(s).",
+        f"{counted(data['errors'], 'erreur')}, {counted(data['warnings'], 'avertissement')}.",
         "",
         "| Classeur | Nature | État | Erreurs | Avertissements | Premier problème |",
         "|---|---|---|---:|---:|---|",

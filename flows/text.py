@@ -15,6 +15,16 @@ from flows.fields import parse_date
 SAFE_LINK = re.compile(r"^(https?://|mailto:)", re.IGNORECASE)
 
 
+def counted(count: int, singular: str, plural: str | None = None) -> str:
+    """`0 erreur`, `1 erreur`, `2 erreurs`: French puts zero and one in the singular."""
+    return f"{count} {singular if count < 2 else plural or singular + 's'}"
+
+
+def agreed(count: int, singular: str, plural: str | None = None) -> str:
+    """The word alone, agreed with `count` (`prêt`, `prêts`)."""
+    return singular if count < 2 else plural or singular + "s"
+
+
 def slugify(text: str) -> str:
     """A file name from a title: `Le contrat de ville intégrateur` → `le-contrat-de-ville-integrateur`."""
     bare = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()

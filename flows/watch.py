@@ -10,6 +10,7 @@ from prefect import flow, get_run_logger
 
 from flows.google_tasks import writing_remarks
 from flows.settings import OUTPUT_DIR, for_run
+from flows.text import counted
 from flows.watch_pass import PassReport, watch_pass
 from sources.google.auth import connect
 from sources.google.errors import CredentialsMissing
@@ -55,7 +56,8 @@ def describe(report: PassReport) -> list[str]:
         return ["Rien n'a changé depuis la passe précédente."]
     lines = [
         f"Relu{'s' if len(report.reread) > 1 else ''} : {', '.join(report.reread) or 'aucun classeur'} ; "
-        f"{report.errors} erreur(s), {report.warnings} avertissement(s) dans l'édition."
+        f"{counted(report.errors, 'erreur')}, {counted(report.warnings, 'avertissement')} "
+        "dans l'édition."
     ]
     if report.written:
         lines.append(f"Remarques écrites dans : {', '.join(report.written)}.")

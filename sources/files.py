@@ -179,7 +179,9 @@ class Budget:
                     cell = cells[index] = _CONTROL.sub("", cell)
                     self.notices.append(
                         (
-                            f"caractère(s) de contrôle {', '.join(found[:3])} retiré(s) de la cellule",
+                            f"{'caractères' if len(found) > 1 else 'caractère'} de contrôle "
+                            f"{', '.join(found[:3])} {'retirés' if len(found) > 1 else 'retiré'} "
+                            "de la cellule",
                             tab,
                             f"{column_letter(index)}{number}",
                         )

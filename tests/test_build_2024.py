@@ -49,7 +49,7 @@ def test_a_publication_ends_completed_with_its_summary(build_run) -> None:
     run, tasks = read_back(build_run[0])
     assert run.state.is_completed() and run.state.name == "Completed"
     assert run.state.message.startswith("Édition 2024 publiée — "), run.state.message
-    assert " 0 erreur(s)" in run.state.message
+    assert " 0 erreur, 0 avertissement" in run.state.message
     assert RUN_NAME.fullmatch(run.name), run.name
     names = {task.name for task in tasks}
     assert {"lire · gt-sante", "contrôler · gt-sante", "fusionner", "publier · 2024"} <= names, (

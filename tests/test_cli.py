@@ -151,7 +151,7 @@ def test_a_broken_group_is_printed_from_its_last_valid_copy(
     capfd.readouterr()
     assert main(["build", "--source", str(edition), "--out", str(out_dir)]) == 1
     out, _ = capfd.readouterr()
-    assert "1 imprimé(s) avec leurs données antérieures" in out
+    assert "1 imprimé avec ses données antérieures" in out
     assert "la dernière version valide (données du" in out
     draft = flat(pdf_text(out_dir / "2024" / "brouillon" / "programme-2024.pdf"))
     record = draft[draft.index("Groupe de travail « Cosoter » Données du") :]

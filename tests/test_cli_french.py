@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import re
 from pathlib import Path
 
 import pytest
 
 from flows.cli import _parser, main
+from flows.settings import ROOT
 
 ENGLISH = (
     "usage:",
@@ -100,3 +102,22 @@ def test_alerts_refuse_an_address_that_is_not_a_web_address() -> None:
 
     with pytest.raises(AlertError, match="n'est pas une adresse web"):
         install("webhook", "file:///etc/passwd")
+
+
+def test_counts_agree_in_french_rather_than_with_a_bracketed_s() -> None:
+    # « 1 erreur(s) » reads as a form letter: every count agrees, zero and one in the singular.
+    from flows.text import agreed, counted
+
+    assert [counted(n, "erreur") for n in (0, 1, 2)] == ["0 erreur", "1 erreur", "2 erreurs"]
+    assert counted(3, "centre anime", "centres animent") == "3 centres animent"
+    assert [agreed(n, "écarté") for n in (1, 12)] == ["écarté", "écartés"]
+    bracketed = re.compile(r"[\"'][^\"']*[a-zé]\(s\)")  # within a string, not `get(s)`
+    found = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for folder in ("flows", "sources", "templates")
+        for path in sorted((ROOT / folder).rglob("*"))
+        if path.suffix in (".py", ".html")
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if bracketed.search(line.replace("http(s)", ""))
+    ]
+    assert found == []

@@ -47,7 +47,7 @@ def test_a_strict_build_with_errors_ends_failed_with_its_summary(tmp_path: Path)
     assert run.state.message.startswith(
         "Mode strict : erreurs, aucun document de l'édition 2024 écrit — "
     ), run.state.message
-    assert "1 écarté(s) ; 1 erreur(s)" in run.state.message
+    assert "1 écarté ; 1 erreur" in run.state.message
     assert RUN_NAME.fullmatch(run.name), run.name
     failure = state.result(raise_on_failure=False)
     assert isinstance(failure, BuildFailed)
@@ -65,7 +65,7 @@ def test_a_build_that_cannot_read_its_network_ends_failed(tmp_path: Path) -> Non
     run, _ = read_back(state)
     assert run.state.is_failed()
     assert run.state.message.startswith(
-        "Aucun document écrit : le classeur réseau doit d'abord être corrigé — 1 classeur(s)"
+        "Aucun document écrit : le classeur réseau doit d'abord être corrigé — 1 classeur"
     ), run.state.message
     assert run.name.startswith("édition-2023 · ")
     # Called directly (as a test or a script would), the failure is raised, its report inside.
@@ -95,5 +95,5 @@ def test_a_draft_is_completed_under_its_own_name() -> None:
     )
     fallback = final_state(_report(network, printed_from_copy))
     assert fallback.is_completed() and fallback.name == "Données antérieures"
-    assert "1 avec leurs données antérieures" in fallback.message
+    assert "1 avec ses données antérieures" in fallback.message
     assert final_state(_report(network, rejected, files=False)).is_failed()
