@@ -679,7 +679,8 @@ def _build_edition(console: Console, arguments: argparse.Namespace, settings: Se
         return USAGE_ERROR
     except Exception as error:  # a defect of ours, or Prefect failing: one line, details in a file
         details = _keep_traceback()
-        api = os.environ.get("PREFECT_API_URL", "")
+        # An exported server that went away (the local one is watched: _watch_server).
+        api = settings.api_url or ""
         if api and not server.healthy(api, timeout=1):
             _exiting.lost_api = True  # nothing can reach it now: Prefect's last logs are dropped
             console.print(

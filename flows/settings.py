@@ -57,19 +57,16 @@ class SettingsError(Exception):
 class Settings:
     """recueil's settings, as `resolve()` found them."""
 
-    prefect_home: (
-        Path  # PREFECT_HOME, else `home` of `[tool.prefect]`: also where checks are remembered
-    )
-    api_url: str | None = (
-        None  # PREFECT_API_URL: a Prefect server to use instead of the kept local one
-    )
+    # PREFECT_HOME, else `home` of `[tool.prefect]`: also where checks are remembered.
+    prefect_home: Path
+    # PREFECT_API_URL: a Prefect server to use instead of the kept local one.
+    api_url: str | None = None
     google_network: str | None = None  # RECUEIL_GOOGLE_NETWORK: the network workbook by default
     publication_url: str | None = None  # RECUEIL_PUBLICATION_URL: where output/ is served
     server_idle_minutes: float | None = None  # RECUEIL_SERVER_IDLE_MINUTES; None: the server's own
     credentials: Path | None = None  # GOOGLE_APPLICATION_CREDENTIALS; None: gspread's place
-    google_limits: Mapping[str, float] = field(
-        default_factory=dict
-    )  # RECUEIL_GOOGLE_* set, by field
+    # The RECUEIL_GOOGLE_* set, by GoogleSettings field.
+    google_limits: Mapping[str, float] = field(default_factory=dict)
     prefect: Mapping[str, str] = field(default_factory=dict)  # what apply_prefect() gives Prefect
 
     @property

@@ -117,7 +117,7 @@ def test_a_build_whose_server_goes_away_stops_with_one_line(home: Path, tmp_path
     out = tmp_path / "out"
     build = subprocess.Popen(
         [sys.executable, "-m", "flows.cli", "build", "--out", str(out)],
-        env={**environment_of(home), "RECUEIL_SERVER_IDLE_MINUTES": "30"},
+        env=environment_of(home),
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
