@@ -34,6 +34,15 @@ def _whole_number(what: str, example: str):
     return parse
 
 
+def _port(text: str) -> int:
+    number = _whole_number("un numéro de port", "4200")(text)
+    if not 1024 <= number <= 65535:
+        raise argparse.ArgumentTypeError(
+            f"« {text} » n'est pas un port possible : entre 1024 et 65535 (exemple : 4200)"
+        )
+    return number
+
+
 # Below this, passes of the watch would spend the Sheets quota (60 a minute) for nothing.
 _SHORTEST_INTERVAL = 30.0
 
@@ -154,7 +163,8 @@ def _parser() -> argparse.ArgumentParser:
         "serve",
         help="exécuter la construction planifiée sur cette machine",
         description="Exécute le déploiement de prefect.yaml (planification comprise) sur cette machine, avec Prefect serve. "
-        "Sans PREFECT_API_URL, démarre d'abord un serveur Prefect local.",
+        "Sans PREFECT_API_URL, il tourne sur le serveur Prefect local de recueil (démarré au besoin), "
+        "qui ne s'arrête pas tant qu'il sert.",
     )
     serve.add_argument(
         "--deployment",
@@ -164,10 +174,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--port",
-        type=_whole_number("un numéro de port", "4200"),
+        type=_port,
         metavar="PORT",
-        default=4200,
-        help="port du serveur Prefect démarré au besoin (4200)",
+        help="port du serveur Prefect local s'il faut le démarrer (sinon 4201, ou un port libre)",
     )
     server = commands.add_parser(
         "server",
@@ -286,14 +295,55 @@ def main(argv: list[str] | None = None) -> int:
     if arguments.command == "alerts":
         return alerts.main(arguments, settings)
     if arguments.command == "serve":
-        from flows.serve import ServeError, serve
-
-        try:
-            return serve(settings, arguments.deployment, arguments.port)
-        except ServeError as error:
-            _console().print(f"[red]{_escape(str(error))}[/]")
-            return USAGE_ERROR
+        return _serve(arguments, settings)
     return USAGE_ERROR
+
+
+def _serve(arguments: argparse.Namespace, settings: Settings) -> int:
+    """`recueil serve` until Ctrl-C or SIGTERM; then one line, and the shell's exit status.
+
+    Once Prefect's runner has started, it handles SIGTERM itself: it cancels the runs in progress
+    and stops. Ctrl-C is handed to that same handler; before the runner started, either signal is a
+    KeyboardInterrupt. serve returns only when it was stopped.
+    """
+    import signal
+
+    from flows.serve import ServeError, serve
+
+    console = _console()
+    received: list[int] = []
+
+    def stop(signum: int, frame: object) -> None:
+        if received:
+            return
+        received.append(signum)
+        runner_stop = signal.getsignal(signal.SIGTERM)
+        if runner_stop is not stop and callable(runner_stop):
+            runner_stop(signum, frame)
+            return
+        raise KeyboardInterrupt
+
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = (
+        {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)} if main_thread else {}
+    )
+    try:
+        serve(settings, arguments.deployment, arguments.port)
+    except ServeError as error:
+        console.print(f"[red]{_escape(str(error))}[/]")
+        return USAGE_ERROR
+    except (KeyboardInterrupt, SystemExit):
+        pass  # SystemExit: Prefect's SIGTERM before its runner started
+    finally:
+        for signum, earlier in previous.items():
+            signal.signal(signum, earlier)
+    console.print(SERVE_STOPPED)
+    return 128 + (received[0] if received else signal.SIGTERM)
+
+
+SERVE_STOPPED = (
+    "recueil serve arrêté : plus aucune construction planifiée ne part de cette machine."
+)
 
 
 def _network_reference(arguments: argparse.Namespace, settings: Settings) -> str | None:
@@ -805,7 +855,7 @@ def _run_build(
                 listener.stage("Serveur Prefect local : recherche")
                 local, use, _ = server.start(home, idle_minutes=settings.server_idle_minutes)
                 api = local.api_url
-                _use_api(api)
+                server.use_api(api)
             with interrupts.scratch_folder(home / "recueil-tmp"):
                 listener.stage("Chargement de Prefect")
                 from flows import progress
@@ -897,20 +947,11 @@ def _attach_local_server(settings: Settings) -> None:
 
     local, use, _ = server.start(settings.prefect_home, idle_minutes=settings.server_idle_minutes)
     _held.append(use)
-    _use_api(local.api_url)
+    server.use_api(local.api_url)
     local.wait_ready()
 
 
 _held: list[object] = []  # uses of the local server held until the process ends
-
-
-def _use_api(api_url: str) -> None:
-    """Point Prefect at `api_url`, also when it was imported before (a test calling the command)."""
-    os.environ["PREFECT_API_URL"] = api_url
-    if "prefect.context" in sys.modules:
-        from prefect.context import refresh_global_settings_context
-
-        refresh_global_settings_context()
 
 
 def _server(action: str, settings: Settings) -> int:

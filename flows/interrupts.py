@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from flows.processes import alive
+
 GRACE_SECONDS = 10.0
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
@@ -91,7 +93,7 @@ def scratch_folder(parent: Path) -> Iterator[Path]:
 
     parent.mkdir(parents=True, exist_ok=True)
     for leftover in parent.iterdir():
-        if leftover.name.isdigit() and not _running(int(leftover.name)):
+        if leftover.name.isdigit() and not alive(int(leftover.name)):
             shutil.rmtree(leftover, ignore_errors=True)
     folder = parent / str(os.getpid())
     folder.mkdir(exist_ok=True)
@@ -107,13 +109,3 @@ def scratch_folder(parent: Path) -> Iterator[Path]:
         else:
             os.environ["TMPDIR"] = saved[1]
         shutil.rmtree(folder, ignore_errors=True)
-
-
-def _running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
 from flows.settings import ROOT, Settings, apply_prefect, resolve
 
 PREFECT_YAML = ROOT / "prefect.yaml"
+PARIS = "Europe/Paris"  # the network's time: schedules, run names, what serve says
 
 
 class ServeError(Exception):
@@ -47,55 +44,25 @@ def deployment_spec(name: str, path: Path = PREFECT_YAML) -> dict[str, Any]:
     raise ServeError(f"déploiement « {name} » absent de prefect.yaml (déploiements : {names})")
 
 
-def _healthy(api: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{api}/health", timeout=2) as response:  # noqa: S310 (loopback)
-            return response.status == 200
-    except OSError:
-        return False
-
-
-def start_server(port: int, wait_seconds: float = 120) -> subprocess.Popen[bytes]:
-    """A `prefect server start` on 127.0.0.1, once it answers."""
-    api = f"http://127.0.0.1:{port}/api"
-    if _healthy(api):
-        raise ServeError(
-            f"un serveur répond déjà sur le port {port} : exportez PREFECT_API_URL={api}"
-        )
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "prefect",
-            "server",
-            "start",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        # Without it the UI served on `port` calls the API on Prefect's default port, 4200.
-        env={**os.environ, "PREFECT_UI_API_URL": api},
-    )
-    deadline = time.monotonic() + wait_seconds
-    while time.monotonic() < deadline:
-        if _healthy(api):
-            os.environ["PREFECT_API_URL"] = api
-            return server
-        if server.poll() is not None:
-            break
-        time.sleep(0.5)
-    server.terminate()
-    raise ServeError(f"le serveur Prefect n'a pas démarré sur le port {port}")
-
-
-def serve(settings: Settings, name: str = "hebdomadaire", port: int = 4200) -> int:
+def serve(settings: Settings, name: str = "hebdomadaire", port: int | None = None) -> int:
     """Serve the deployment `name` of prefect.yaml until interrupted (Ctrl+C), Prefect given
-    `settings` (flows.settings.apply_prefect) already."""
+    `settings` (flows.settings.apply_prefect) already.
+
+    Without PREFECT_API_URL it runs on recueil's local server (flows.server), found or started, on
+    `port` when given, and kept from stopping for idleness while it serves.
+    """
     spec = deployment_spec(name)
-    server = None if settings.api_url else start_server(port)
+    use = None
+    if settings.api_url:
+        if port is not None:
+            raise ServeError(
+                f"PREFECT_API_URL est exportée ({settings.api_url}) : --port ne vaut que pour le "
+                "serveur Prefect local ; retirez l'un ou l'autre."
+            )
+        interface = settings.api_url.removesuffix("/").removesuffix("/api")
+    else:
+        local, use = _local_server(settings, port)
+        interface = local.address
     try:
         from prefect.schedules import Cron
 
@@ -106,11 +73,11 @@ def serve(settings: Settings, name: str = "hebdomadaire", port: int = 4200) -> i
             for s in spec.get("schedules", [])
         ]
         print(
-            f"recueil sert « build-edition/{name} » ({os.environ['PREFECT_API_URL']}) ; "
+            f"recueil sert « build-edition/{name} » (interface de Prefect : {interface}) ; "
             "Ctrl+C pour arrêter.",
             flush=True,
         )
-        build_edition.serve(
+        build_edition.with_options(**announcing_hooks()).serve(
             name=name,
             schedules=schedules,
             parameters={k: v for k, v in spec.get("parameters", {}).items() if v is not None},
@@ -119,7 +86,78 @@ def serve(settings: Settings, name: str = "hebdomadaire", port: int = 4200) -> i
             print_starting_message=False,
         )
     finally:
-        if server is not None:
-            server.terminate()
-            server.wait(timeout=30)
+        if use is not None:
+            use.release()
     return 0
+
+
+def _local_server(settings: Settings, port: int | None):
+    """recueil's local server, on `port` when given, answering; and this command's use of it."""
+    from flows import server
+
+    try:
+        local, use, started = server.start(
+            settings.prefect_home,
+            port=port,
+            idle_minutes=settings.server_idle_minutes,
+            exact=port is not None,
+        )
+    except server.ServerError as error:
+        raise ServeError(str(error)) from None
+    if not started and port is not None and local.port != port:
+        use.release()
+        raise ServeError(
+            f"Le serveur Prefect local de recueil tourne déjà sur le port {local.port} "
+            f"(interface : {local.address}) : servez sans --port, ou arrêtez-le d'abord "
+            f"(recueil server stop) pour le redémarrer sur le port {port}."
+        )
+    try:
+        local.wait_ready()
+    except server.ServerError as error:
+        use.release()
+        raise ServeError(str(error)) from None
+    server.use_api(local.api_url)
+    return local, use
+
+
+_ENDINGS = {
+    "COMPLETED": "terminée",
+    "FAILED": "en échec",
+    # Prefect's own messages for these two are English and about infrastructure: not repeated.
+    "CRASHED": "arrêtée net : son processus s'est terminé avant elle",
+    "CANCELLED": "annulée",
+    "CANCELLING": "annulée",  # what the hooks see when serve itself is stopped during the run
+}
+
+
+def announcing_hooks() -> dict[str, list]:
+    """Hooks that say in the terminal of `recueil serve` when a run starts and how it ended.
+
+    Prefect calls them in the run's process (its output is the terminal's), and for a run whose
+    process crashed or was cancelled, in the serving process itself.
+    """
+
+    def say(flow, flow_run, state) -> None:
+        import datetime as dt
+        from zoneinfo import ZoneInfo
+
+        moment = dt.datetime.now(ZoneInfo(PARIS)).strftime("%H:%M:%S")  # as the run's name
+        if state.is_running():
+            print(f"{moment} Exécution « {flow_run.name} » commencée.", flush=True)
+            return
+        ending = _ENDINGS.get(state.type.value, state.type.value.lower())
+        if state.is_completed() and state.name != "Completed":
+            ending += f" ({state.name.lower()})"  # « brouillon », « données antérieures »
+        said = state.message if (state.is_completed() or state.is_failed()) else None
+        print(
+            f"{moment} Exécution « {flow_run.name} » {ending}{f' : {said}' if said else '.'}",
+            flush=True,
+        )
+
+    return {
+        "on_running": [say],
+        "on_completion": [say],
+        "on_failure": [say],
+        "on_crashed": [say],
+        "on_cancellation": [say],
+    }

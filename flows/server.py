@@ -34,17 +34,26 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from flows.processes import alive
+
 STATE = "recueil-serveur.json"
 START_LOCK = "recueil-serveur.verrou"
 USE_LOCK = "recueil-serveur.utilisation"
 LOG = "recueil-serveur.log"
-PREFERRED_PORT = 4201  # beside Prefect's usual 4200, which `recueil serve` takes by default
+PREFERRED_PORT = 4201  # beside Prefect's usual 4200, which a `prefect server start` takes
 IDLE_MINUTES = 30.0
 STARTUP_SECONDS = 90.0  # a first start migrates the database; a loaded 2-core machine is slow
 
 
 class ServerError(Exception):
     """The local server could not be started or stopped; the message says why, in French."""
+
+
+class PortTaken(ServerError):
+    """The exact port asked for is another program's."""
+
+
+PORT_TAKEN_EXIT = 3  # the launcher's exit status when an exact port is taken
 
 
 @dataclass(frozen=True)
@@ -70,13 +79,13 @@ class LocalServer:
 
     def running(self) -> bool:
         """Whether its process still runs (it may not answer yet, or any more)."""
-        return _alive(self.pid)
+        return alive(self.pid)
 
     def wait_ready(self, timeout: float = STARTUP_SECONDS) -> None:
         """Return once the server answers; raise ServerError if it stopped or took too long."""
         deadline = time.monotonic() + timeout
         while not self.healthy():
-            if not _alive(self.pid):
+            if not alive(self.pid):
                 raise ServerError(
                     f"Le serveur Prefect local s'est arrêté au démarrage : voir {self.log}"
                 )
@@ -85,6 +94,15 @@ class LocalServer:
                     f"Le serveur Prefect local ne répond pas après {timeout:.0f} s : voir {self.log}"
                 )
             time.sleep(0.1)
+
+
+def use_api(api_url: str) -> None:
+    """Point Prefect at `api_url`, also when it was imported before (a test calling the command)."""
+    os.environ["PREFECT_API_URL"] = api_url
+    if "prefect.context" in sys.modules:
+        from prefect.context import refresh_global_settings_context
+
+        refresh_global_settings_context()
 
 
 def healthy(api_url: str, timeout: float = 2) -> bool:
@@ -96,27 +114,12 @@ def healthy(api_url: str, timeout: float = 2) -> bool:
         return False
 
 
-def _alive(pid: int) -> bool:
-    """Whether `pid` runs (a zombie, dead but not yet reaped, does not)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return True
-    return stat.rpartition(")")[2].split()[0] != "Z"
-
-
 def _is_ours(pid: int) -> bool:
     """Whether `pid` is a recueil server (a pid in an old state file may have been reused)."""
     try:
         command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
     except OSError:
-        return _alive(pid)
+        return alive(pid)
     return b"flows.server" in command
 
 
@@ -139,7 +142,7 @@ def find(home: Path) -> LocalServer | None:
     if not state:
         return None
     pid, port = int(state.get("pid", 0)), int(state.get("port", 0))
-    if pid <= 0 or not _alive(pid) or not _is_ours(pid):
+    if pid <= 0 or not alive(pid) or not _is_ours(pid):
         return None
     return LocalServer(pid, port, home)
 
@@ -168,14 +171,19 @@ class Use:
 
 
 def start(
-    home: Path, port: int | None = None, idle_minutes: float | None = None
+    home: Path,
+    port: int | None = None,
+    idle_minutes: float | None = None,
+    exact: bool = False,
 ) -> tuple[LocalServer, Use, bool]:
     """The running server of `home`, or one started now, without waiting for it to answer.
 
     `port`: the one to start it on; by default PREFERRED_PORT when free; 0: any free one.
+    `exact`: that port or none (ServerError when it is taken), instead of another free one.
     `idle_minutes`: how long a server started now waits without activity before it stops
     (IDLE_MINUTES by default).
     Returns the server, the caller's use of it (to release when done) and whether it was started now.
+    A server already running is returned whatever its port: the caller compares it with `port`.
     """
     home.mkdir(parents=True, exist_ok=True)
     with _locked(home / START_LOCK, fcntl.LOCK_EX):
@@ -187,18 +195,25 @@ def start(
         if running is not None:  # started by another version of Prefect: replaced
             _terminate(running)
         (home / STATE).unlink(missing_ok=True)
-        server = _spawn(home, PREFERRED_PORT if port is None else port, idle_minutes)
+        try:
+            server = _spawn(home, PREFERRED_PORT if port is None else port, idle_minutes, exact)
+        except ServerError:
+            use.release()
+            raise
         return server, use, True
 
 
-def _bound_socket(port: int) -> socket.socket:
-    """A listening socket on 127.0.0.1:`port`, else on any free port (`port` 0: any).
+def _bound_socket(port: int, exact: bool = False) -> socket.socket:
+    """A listening socket on 127.0.0.1:`port`, else (unless `exact`) on any free port (`port` 0: any).
 
     Bound by the launcher before the server starts, so that the port is held from the moment it is
     chosen: two servers of different homes started at once cannot both take it.
     """
-    for candidate in dict.fromkeys((port, 0)):
+    for candidate in (port,) if exact else dict.fromkeys((port, 0)):
         listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # A server restarted on its port finds it in TIME_WAIT for a minute; on Linux this never
+        # lets two listeners share a port.
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             listener.bind(("127.0.0.1", candidate))
         except OSError:
@@ -206,25 +221,38 @@ def _bound_socket(port: int) -> socket.socket:
             continue
         listener.listen(128)
         return listener
+    if exact:
+        raise PortTaken(f"Le port {port} de 127.0.0.1 est déjà pris : choisissez-en un autre.")
     raise ServerError("aucun port libre sur 127.0.0.1 pour le serveur Prefect local")
 
 
-def _spawn(home: Path, port: int, idle_minutes: float | None) -> LocalServer:
+def _spawn(home: Path, port: int, idle_minutes: float | None, exact: bool = False) -> LocalServer:
     """Start the server detached from this process: a launcher binds its port, forks it into a new
     session and exits, so that it is nobody's child (no zombie) and outlives the build that started
-    it. `port`: the one wanted (another free one when it is taken), 0 for any."""
+    it. `port`: the one wanted (another free one when it is taken, unless `exact`), 0 for any."""
     idle = IDLE_MINUTES if idle_minutes is None else idle_minutes
     environment = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
     environment["PREFECT_HOME"] = str(home)
     with (home / LOG).open("wb") as log:
         launcher = subprocess.run(
-            [sys.executable, "-m", "flows.server", "--port", str(port), "--idle", str(idle)],
+            [
+                sys.executable,
+                "-m",
+                "flows.server",
+                "--port",
+                str(port),
+                "--idle",
+                str(idle),
+                *(["--exact"] if exact else []),
+            ],
             env=environment,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=log,
             check=False,
         )
+    if launcher.returncode == PORT_TAKEN_EXIT:
+        raise PortTaken(f"Le port {port} de 127.0.0.1 est déjà pris : choisissez-en un autre.")
     printed = launcher.stdout.split()
     if launcher.returncode != 0 or len(printed) != 2 or not all(w.isdigit() for w in printed):
         raise ServerError(f"Le serveur Prefect local n'a pas pu être lancé : voir {home / LOG}")
@@ -258,7 +286,7 @@ def _terminate(server: LocalServer, timeout: float = 30) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.kill(server.pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout
-    while _alive(server.pid):
+    while alive(server.pid):
         if time.monotonic() > deadline:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(server.pid, signal.SIGKILL)
@@ -362,12 +390,13 @@ def _launch(arguments: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m flows.server")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--idle", type=float, default=IDLE_MINUTES)
+    parser.add_argument("--exact", action="store_true")
     options = parser.parse_args(arguments)
     try:
-        listener = _bound_socket(options.port)
+        listener = _bound_socket(options.port, options.exact)
     except ServerError as error:
         print(error, file=sys.stderr)
-        return 1
+        return PORT_TAKEN_EXIT if isinstance(error, PortTaken) else 1
     pid = os.fork()
     if pid:
         print(pid, listener.getsockname()[1], flush=True)

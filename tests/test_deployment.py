@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from flows import cli
 from flows.settings import ROOT
 
 PREFECT = [sys.executable, "-m", "prefect"]
@@ -155,7 +156,11 @@ def test_recueil_serve_runs_the_deployment_on_this_machine(
         deployment = None
         while time.monotonic() < deadline:
             assert serving.poll() is None, serving.stdout.read()
-            candidate = api(server, "GET", "/deployments/name/build-edition/hebdomadaire")
+            try:
+                candidate = api(server, "GET", "/deployments/name/build-edition/hebdomadaire")
+            except urllib.error.HTTPError as error:
+                assert error.code == 404, error  # not registered yet
+                candidate = {}
             if candidate.get("work_pool_name") is None and candidate.get("status") == "READY":
                 deployment = candidate
                 break
@@ -173,9 +178,31 @@ def test_recueil_serve_runs_the_deployment_on_this_machine(
         assert finished["state"]["type"] == "COMPLETED", run_logs(server, run["id"])
         assert "Lecture des classeurs : " in run_logs(server, run["id"])
         assert (out / "2024" / "programme-2024.pdf").is_file()
+        # Stopped while it runs another, serve has Prefect cancel that run, not leave it running.
+        second = api(
+            server,
+            "POST",
+            f"/deployments/{deployment['id']}/create_flow_run",
+            {"parameters": {"out": str(tmp_path / "autre")}},
+        )
+        deadline = time.monotonic() + 120
+        while api(server, "GET", f"/flow_runs/{second['id']}")["state"]["type"] != "RUNNING":
+            assert time.monotonic() < deadline, "the second run did not start"
+            time.sleep(0.5)
     finally:
         serving.terminate()
-        serving.wait(timeout=60)
+        said = serving.communicate(timeout=60)[0]
+    cancelled = wait_for(server, second["id"], seconds=60)
+    assert cancelled["state"]["type"] == "CANCELLED"
+    name = finished["name"]
+    assert name.startswith("édition-2024 · ")
+    # The terminal of `recueil serve` says when a run starts and how it ended, with its summary.
+    assert f"Exécution « {name} » commencée." in said, said
+    assert f"Exécution « {name} » terminée : Édition 2024 publiée" in said, said
+    assert f"Exécution « {cancelled['name']} » annulée." in said, said
+    assert "Traceback" not in said, said
+    assert serving.returncode == 143
+    assert cli.SERVE_STOPPED in said, said
 
 
 class Hooks(http.server.BaseHTTPRequestHandler):

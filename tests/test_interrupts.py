@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from flows.processes import alive
 from flows.settings import ROOT
 
 BUNDLED = ROOT / "sources" / "editions" / "2024"
@@ -105,18 +106,8 @@ def left_behind(out: Path, scratch: Path) -> list[str]:
         [str(p) for p in out.glob(".staging-*")]
         + [str(p) for p in (out / "2024").glob(".*.nouveau")]
         + [str(p) for p in scratch.iterdir()]
-        + [str(p) for p in home.glob("*") if not _running(p.name)]
+        + [str(p) for p in home.glob("*") if not (p.name.isdigit() and alive(int(p.name)))]
     )
-
-
-def _running(name: str) -> bool:
-    if not name.isdigit():
-        return False
-    try:
-        os.kill(int(name), 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 def run_states(out: Path) -> list[str]:

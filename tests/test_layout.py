@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from flows import layout, render
+from flows.processes import alive
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = (
@@ -58,7 +59,7 @@ def test_workers_stop_when_their_build_is_killed() -> None:
         build.kill()  # as SIGKILL would: nothing of the build runs to stop them
         build.wait()
         deadline = time.monotonic() + 20
-        while any(Path(f"/proc/{p}").exists() and _alive(p) for p in workers):
+        while any(alive(p) for p in workers):
             assert time.monotonic() < deadline, "a layout worker outlived its build"
             time.sleep(0.2)
     finally:
@@ -71,10 +72,3 @@ def _command(pid: int) -> str:
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
     except OSError:
         return ""
-
-
-def _alive(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False

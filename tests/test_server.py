@@ -20,7 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from flows import server
+from flows import cli, server
+from flows.processes import alive
 from flows.settings import ROOT
 
 BUNDLED = ROOT / "sources" / "editions" / "2024"
@@ -101,7 +102,7 @@ def test_a_build_starts_the_server_the_next_one_reuses_it_and_stop_ends_it(
     assert f"interface : {local.address}" in status and "répond" in status
     stopped = recueil(home, "server", "stop")
     assert f"Serveur Prefect local arrêté ({local.address})" in stopped.stdout
-    assert not server._alive(local.pid)
+    assert not alive(local.pid)
     assert not (home / server.STATE).exists()
     assert "Aucun serveur Prefect local" in recueil(home, "server", "stop").stdout
 
@@ -146,7 +147,7 @@ def test_the_server_stops_itself_after_its_idle_time(home: Path) -> None:
     local = server.find(home)
     assert local is not None
     deadline = time.monotonic() + 60
-    while server._alive(local.pid):
+    while alive(local.pid):
         assert time.monotonic() < deadline, "the idle server did not stop"
         time.sleep(0.2)
     assert not (home / server.STATE).exists()
@@ -180,3 +181,46 @@ def test_a_wrong_idle_time_is_said_in_french(home: Path) -> None:
         done.stdout
     )
     assert "Traceback" not in done.stdout + done.stderr
+
+
+def test_serve_on_a_port_runs_on_the_local_server_there_and_says_what_it_cannot_do(
+    home: Path, tmp_path: Path
+) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    serving = subprocess.Popen(
+        [sys.executable, "-m", "flows.cli", "serve", "--port", str(port)],
+        env=environment_of(home),
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        first = serving.stdout.readline()
+        assert f"(interface de Prefect : http://127.0.0.1:{port})" in first, first
+        local = server.find(home)
+        assert local is not None and local.port == port  # recueil's kept server, on that port
+        # Its UI calls the API on that port (Prefect's default would be 4200).
+        with urllib.request.urlopen(f"{local.address}/ui-settings", timeout=10) as answer:
+            assert json.load(answer)["api_url"] == f"http://127.0.0.1:{port}/api"
+
+        elsewhere = recueil(home, "serve", "--port", str(port + 1 if port < 65535 else port - 1))
+        assert elsewhere.returncode == 2
+        assert f"tourne déjà sur le port {port}" in elsewhere.stdout
+        assert "recueil server stop" in elsewhere.stdout
+
+        taken = recueil(tmp_path / "autre", "serve", "--port", str(port))
+        assert taken.returncode == 2
+        assert f"Le port {port} de 127.0.0.1 est déjà pris" in taken.stdout
+        assert server.find(tmp_path / "autre") is None
+        for refused in (elsewhere, taken):
+            assert "Traceback" not in refused.stdout + refused.stderr
+    finally:
+        serving.send_signal(signal.SIGINT)
+        rest = serving.communicate(timeout=60)[0]
+    assert "Traceback" not in rest, rest
+    assert serving.returncode == 130
+    assert rest.rstrip().endswith(cli.SERVE_STOPPED), rest
+    assert server.stop(home) == local  # kept, as after a build, until stopped or idle
