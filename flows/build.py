@@ -172,7 +172,6 @@ def render_documents(
         progress.advance(document.title)
     workers.close()  # their memory back before publishing
     described |= view_xlsx
-    described |= render.place_view_xlsx(view, network, staging, data_date)
     progress.advance("Vue du réseau")
     return described
 

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -84,6 +85,18 @@ def api(env: dict[str, str], method: str, path: str, body: dict | None = None) -
         method=method,
         headers={"Content-Type": "application/json"},
     )
+    for pause in (1, 2, 4, 8):
+        try:
+            return _answer(request)
+        except urllib.error.HTTPError as error:
+            # Prefect's server answers 503 while its SQLite database is busy (a loaded machine).
+            if error.code != 503:
+                raise
+            time.sleep(pause)
+    return _answer(request)
+
+
+def _answer(request: urllib.request.Request) -> dict:
     with urllib.request.urlopen(request, timeout=30) as response:
         return json.loads(response.read() or b"null")
 
