@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 from typing import Any
@@ -63,32 +64,41 @@ def serve(settings: Settings, name: str = "hebdomadaire", port: int | None = Non
     else:
         local, use = _local_server(settings, port)
         interface = local.address
-    try:
-        from prefect.schedules import Cron
+    from flows import interrupts
 
-        from flows.build import build_edition
-
-        schedules = [
-            Cron(s["cron"], timezone=s.get("timezone"), active=s.get("active", True))
-            for s in spec.get("schedules", [])
-        ]
-        print(
-            f"recueil sert « build-edition/{name} » (interface de Prefect : {interface}) ; "
-            "Ctrl+C pour arrêter.",
-            flush=True,
-        )
-        build_edition.with_options(**announcing_hooks()).serve(
-            name=name,
-            schedules=schedules,
-            parameters={k: v for k, v in spec.get("parameters", {}).items() if v is not None},
-            description=spec.get("description"),
-            tags=spec.get("tags"),
-            print_starting_message=False,
-        )
-    finally:
+    # Prefect's runner and the runs it starts keep their temporary files under TMPDIR: in recueil's
+    # own scratch folder, removed when serve stops (or by the next build if it was killed).
+    with contextlib.ExitStack() as cleanup:
+        cleanup.enter_context(interrupts.scratch_folder(settings.prefect_home / "recueil-tmp"))
         if use is not None:
-            use.release()
+            cleanup.callback(use.release)
+        _serve_deployment(spec, name, interface)
     return 0
+
+
+def _serve_deployment(spec: dict[str, Any], name: str, interface: str) -> None:
+    """Register the deployment with its schedules and run it until stopped."""
+    from prefect.schedules import Cron
+
+    from flows.build import build_edition
+
+    schedules = [
+        Cron(s["cron"], timezone=s.get("timezone"), active=s.get("active", True))
+        for s in spec.get("schedules", [])
+    ]
+    print(
+        f"recueil sert « build-edition/{name} » (interface de Prefect : {interface}) ; "
+        "Ctrl+C pour arrêter.",
+        flush=True,
+    )
+    build_edition.with_options(**announcing_hooks()).serve(
+        name=name,
+        schedules=schedules,
+        parameters={k: v for k, v in spec.get("parameters", {}).items() if v is not None},
+        description=spec.get("description"),
+        tags=spec.get("tags"),
+        print_starting_message=False,
+    )
 
 
 def _local_server(settings: Settings, port: int | None):

@@ -216,6 +216,8 @@ def test_recueil_serve_runs_the_deployment_on_this_machine(
     assert "Traceback" not in said, said
     assert serving.returncode == 143
     assert cli.SERVE_STOPPED in said, said
+    # Prefect's runner kept its files in recueil's scratch folder, removed when serve stopped.
+    assert list((Path(server["PREFECT_HOME"]) / "recueil-tmp").iterdir()) == []
 
 
 class Hooks(http.server.BaseHTTPRequestHandler):
