@@ -32,7 +32,7 @@ from flows.model import (
     Status,
 )
 from flows.settings import OUTPUT_DIR, Settings, default_source, for_run
-from flows.text import agreed, counted
+from flows.text import PARIS, agreed, counted
 from flows.validate import ValidationLog, checker
 from sources.local import LocalSource
 from sources.workbook import Source
@@ -199,7 +199,7 @@ def _run_name() -> str:
     year = parameters.get("year")
     if year is None and not parameters.get("source") and not parameters.get("google"):
         year = DEFAULT_YEAR
-    due = flow_run.scheduled_start_time.astimezone(ZoneInfo("Europe/Paris"))
+    due = flow_run.scheduled_start_time.astimezone(ZoneInfo(PARIS))
     return f"édition{f'-{year}' if year else ''} · {due:%Y-%m-%d %H:%M}"
 
 

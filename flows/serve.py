@@ -10,7 +10,6 @@ from typing import Any
 from flows.settings import ROOT, Settings, apply_prefect, resolve
 
 PREFECT_YAML = ROOT / "prefect.yaml"
-PARIS = "Europe/Paris"  # the network's time: schedules, run names, what serve says
 
 
 class ServeError(Exception):
@@ -114,16 +113,15 @@ def _local_server(settings: Settings, port: int | None):
         )
     except server.ServerError as error:
         raise ServeError(str(error)) from None
-    if not started and port is not None and local.port != port:
-        use.release()
-        raise ServeError(
-            f"Le serveur Prefect local de recueil tourne déjà sur le port {local.port} "
-            f"(interface : {local.address}) : servez sans --port, ou arrêtez-le d'abord "
-            f"(recueil server stop) pour le redémarrer sur le port {port}."
-        )
     try:
+        if not started and port is not None and local.port != port:
+            raise ServeError(
+                f"Le serveur Prefect local de recueil tourne déjà sur le port {local.port} "
+                f"(interface : {local.address}) : servez sans --port, ou arrêtez-le d'abord "
+                f"(recueil server stop) pour le redémarrer sur le port {port}."
+            )
         local.wait_ready()
-    except server.ServerError as error:
+    except (ServeError, server.ServerError) as error:
         use.release()
         raise ServeError(str(error)) from None
     server.use_api(local.api_url)
@@ -150,6 +148,8 @@ def announcing_hooks() -> dict[str, list]:
     def say(flow, flow_run, state) -> None:
         import datetime as dt
         from zoneinfo import ZoneInfo
+
+        from flows.text import PARIS
 
         moment = dt.datetime.now(ZoneInfo(PARIS)).strftime("%H:%M:%S")  # as the run's name
         if state.is_running():

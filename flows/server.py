@@ -52,6 +52,9 @@ class ServerError(Exception):
 class PortTaken(ServerError):
     """The exact port asked for is another program's."""
 
+    def __init__(self, port: int) -> None:
+        super().__init__(f"Le port {port} de 127.0.0.1 est déjà pris : choisissez-en un autre.")
+
 
 PORT_TAKEN_EXIT = 3  # the launcher's exit status when an exact port is taken
 
@@ -222,7 +225,7 @@ def _bound_socket(port: int, exact: bool = False) -> socket.socket:
         listener.listen(128)
         return listener
     if exact:
-        raise PortTaken(f"Le port {port} de 127.0.0.1 est déjà pris : choisissez-en un autre.")
+        raise PortTaken(port)
     raise ServerError("aucun port libre sur 127.0.0.1 pour le serveur Prefect local")
 
 
@@ -252,7 +255,7 @@ def _spawn(home: Path, port: int, idle_minutes: float | None, exact: bool = Fals
             check=False,
         )
     if launcher.returncode == PORT_TAKEN_EXIT:
-        raise PortTaken(f"Le port {port} de 127.0.0.1 est déjà pris : choisissez-en un autre.")
+        raise PortTaken(port)
     printed = launcher.stdout.split()
     if launcher.returncode != 0 or len(printed) != 2 or not all(w.isdigit() for w in printed):
         raise ServerError(f"Le serveur Prefect local n'a pas pu être lancé : voir {home / LOG}")

@@ -80,9 +80,12 @@ def french_date(value: dt.date | str) -> str:
     return format_date(value, format="d MMMM y", locale="fr_FR")
 
 
+PARIS = "Europe/Paris"  # the network's time: dates in the documents, run names, what serve says
+
+
 def french_datetime(value: dt.datetime) -> str:
     """`28 novembre 2026 à 23 h 20`, `1er décembre 2026 à 7 h 05`, in Paris time."""
     from zoneinfo import ZoneInfo
 
-    local = value.astimezone(ZoneInfo("Europe/Paris")) if value.tzinfo else value
+    local = value.astimezone(ZoneInfo(PARIS)) if value.tzinfo else value
     return f"{french_date(local.date())} à {local.hour} h {local.minute:02}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from functools import cache
 from pathlib import Path
 
@@ -49,3 +50,10 @@ def centres_2024() -> CentreIndex:
 def network_2024():
     """The bundled 2024 network workbook, parsed."""
     return parse_network(read_workbook(EDITION_2024 / "reseau")).record
+
+
+def free_port() -> int:
+    """A port of 127.0.0.1 free at the moment of asking."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

@@ -6,7 +6,6 @@ from __future__ import annotations
 import http.server
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -19,14 +18,9 @@ import pytest
 
 from flows import cli
 from flows.settings import ROOT
+from tests.helpers import free_port
 
 PREFECT = [sys.executable, "-m", "prefect"]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def healthy(api: str) -> bool:

@@ -11,7 +11,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -23,6 +22,7 @@ import pytest
 from flows import cli, server
 from flows.processes import alive
 from flows.settings import ROOT
+from tests.helpers import free_port
 
 BUNDLED = ROOT / "sources" / "editions" / "2024"
 
@@ -54,6 +54,18 @@ def recueil(home: Path, *arguments: str, **environment: str) -> subprocess.Compl
         capture_output=True,
         text=True,
         timeout=300,
+    )
+
+
+def started(home: Path, *arguments: str, stderr: int = subprocess.PIPE) -> subprocess.Popen[str]:
+    """`recueil` running in the background with the server of `home`, its output piped."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "flows.cli", *arguments],
+        env=environment_of(home),
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=stderr,
+        text=True,
     )
 
 
@@ -116,14 +128,7 @@ def test_a_build_whose_server_goes_away_stops_with_one_line(home: Path, tmp_path
     local = server.find(home)
     assert local is not None
     out = tmp_path / "out"
-    build = subprocess.Popen(
-        [sys.executable, "-m", "flows.cli", "build", "--out", str(out)],
-        env=environment_of(home),
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    build = started(home, "build", "--out", str(out))
     try:
         deadline = time.monotonic() + 120
         while not api(local.api_url, "/flow_runs/filter", {}):
@@ -157,9 +162,7 @@ def test_two_checkouts_starting_at_once_get_a_port_each(tmp_path: Path) -> None:
     # Two projects on one machine (two checkouts, or a test run beside a build): each has its own
     # home and server; started at the same moment, both would pick the preferred port as free.
     homes = [tmp_path / "un", tmp_path / "deux"]
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        wanted = probe.getsockname()[1]  # the preferred port may be another server's here
+    wanted = free_port()  # the preferred port may be another server's here
     started = [server.start(home, port=wanted, idle_minutes=5) for home in homes]
     try:
         for local, use, _ in started:
@@ -186,17 +189,8 @@ def test_a_wrong_idle_time_is_said_in_french(home: Path) -> None:
 def test_serve_on_a_port_runs_on_the_local_server_there_and_says_what_it_cannot_do(
     home: Path, tmp_path: Path
 ) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    serving = subprocess.Popen(
-        [sys.executable, "-m", "flows.cli", "serve", "--port", str(port)],
-        env=environment_of(home),
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    port = free_port()
+    serving = started(home, "serve", "--port", str(port), stderr=subprocess.STDOUT)
     try:
         first = serving.stdout.readline()
         assert f"(interface de Prefect : http://127.0.0.1:{port})" in first, first
