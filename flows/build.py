@@ -7,7 +7,6 @@ merge.py, render.py, publish.py); Prefect appears here and nowhere below.
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -18,7 +17,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.states import Completed, Failed, State
 from prefect.utilities.annotations import quote
 
-from flows import artifacts, diff, fallback, layout, manifest, progress, publish, render
+from flows import artifacts, checking, diff, fallback, layout, manifest, progress, publish, render
 from flows import report as checks
 from flows.check import EditionCheck, check_edition, check_workbook
 from flows.load import Fetched, Wanted, fetch_wanted
@@ -33,7 +32,7 @@ from flows.model import (
 )
 from flows.settings import OUTPUT_DIR, Settings, default_source, for_run
 from flows.text import PARIS, agreed, counted
-from flows.validate import ValidationLog, checker
+from flows.validate import Checks, ValidationLog, check_across
 from sources.local import LocalSource
 from sources.workbook import Source
 
@@ -59,17 +58,6 @@ def _progress_to_run_logs() -> None:
 _progress_to_run_logs()
 
 
-def warm_up() -> threading.Thread:
-    """Import the checker in the background while Prefect starts (layout workers import WeasyPrint)."""
-
-    def work() -> None:
-        checker()
-
-    thread = threading.Thread(target=work, name="warm-up", daemon=True)
-    thread.start()
-    return thread
-
-
 @task(name="lire", task_run_name="lire · {wanted.sheet}", cache_policy=NO_CACHE)
 def read_workbook(source: Source, wanted: Wanted) -> Fetched:
     """Read one workbook from the source; a failure is a problem (the Google client retries itself)."""
@@ -92,9 +80,11 @@ def _check_key(context: object, parameters: dict[str, object]) -> str:
     persist_result=True,
     result_serializer="pickle",
 )
-def check_task(fetched: Fetched, network: Network | None, log: ValidationLog | None) -> Outcome:
-    """Parse one workbook and run its Great Expectations suites."""
-    return check_workbook(fetched, network, log)
+def check_task(
+    fetched: Fetched, network: Network | None, log: ValidationLog | None, checks: Checks | None
+) -> Outcome:
+    """Parse one workbook and run its Great Expectations suites (by `checks`, else here)."""
+    return check_workbook(fetched, network, log, checks)
 
 
 def _read_tasks(source: Source, wanted: list[Wanted]) -> Iterator[Fetched]:
@@ -102,26 +92,26 @@ def _read_tasks(source: Source, wanted: list[Wanted]) -> Iterator[Fetched]:
         yield future.result()
 
 
-def _check_tasks(refresh: bool):
+def _check_tasks(refresh: bool, checks: Checks | None):
     # Data Docs need every validation run again: cached outcomes would skip the suites.
     checking = check_task.with_options(refresh_cache=refresh or None)
 
     def run(
         fetched: list[Fetched], network: Network | None, log: ValidationLog | None
     ) -> Iterator[Outcome]:
-        for future in checking.map(fetched, unmapped(network), unmapped(log)):
+        for future in checking.map(fetched, unmapped(network), unmapped(log), quote(checks)):
             yield future.result()
 
     return run
 
 
 @task(name="données-valides", task_run_name="données valides", cache_policy=NO_CACHE)
-def settle_task(checked: EditionCheck, out: Path) -> EditionCheck:
+def settle_task(checked: EditionCheck, out: Path, checks: Checks | None) -> EditionCheck:
     """Keep each valid workbook as its last valid copy; print the others from theirs.
 
     Passed quoted: Prefect need not walk every record of the edition looking for futures.
     """
-    return fallback.settle(checked, out)
+    return fallback.settle(checked, out, checks)
 
 
 @task(name="fusionner", task_run_name="fusionner", cache_policy=NO_CACHE)
@@ -243,18 +233,20 @@ def build_edition(
     log = ValidationLog() if data_docs else None
     clock = progress.Clock()
     with publish.exclusive(out_dir), layout.Workers() as workers:
-        checked = check_edition(
-            edition,
-            year,
-            out=out_dir,
-            log=log,
-            read=_read_tasks,
-            check=_check_tasks(data_docs),
-            clock=clock,
-        )
-        if checked.record is not None:
-            with clock("check"):
-                checked = settle_task(quote(checked), out_dir)
+        with checking.for_build(keep_results=data_docs) as checks:  # its memory back once done
+            checked = check_edition(
+                edition,
+                year,
+                out=out_dir,
+                log=log,
+                read=_read_tasks,
+                check=_check_tasks(data_docs, checks),
+                across=lambda network, outcomes, log: check_across(network, outcomes, log, checks),
+                clock=clock,
+            )
+            if checked.record is not None:
+                with clock("check"):
+                    checked = settle_task(quote(checked), out_dir, quote(checks))
         report.outcomes = checked.outcomes
         report.year = checked.record.programme.year if checked.record else year or DEFAULT_YEAR
         report.draft = checked.record is not None and bool(report.errors)

@@ -18,7 +18,7 @@ from flows.centres import CentreIndex
 from flows.load import NETWORK, Fetched, Wanted, fetch_wanted, registered
 from flows.model import Kind, Network, Outcome, Problem, display_name
 from flows.parse import Parsed, parse_contribution, parse_group, parse_network
-from flows.validate import ValidationLog, check_across, checker
+from flows.validate import Checks, ValidationLog, check_across, checker
 from sources.local import NETWORK_NAME, LocalSource
 from sources.reading import read_workbook
 from sources.workbook import Source, SourceError, Workbook
@@ -31,16 +31,20 @@ class UsageError(Exception):
 
 
 def check_workbook(
-    fetched: Fetched, network: Network | None = None, log: ValidationLog | None = None
+    fetched: Fetched,
+    network: Network | None = None,
+    log: ValidationLog | None = None,
+    checks: Checks | None = None,
 ) -> Outcome:
-    """Parse a fetched workbook into its record and run its suites; errors keep the record out."""
+    """Parse a fetched workbook into its record and run its suites (by `checks`, else in this
+    process); errors keep the record out."""
     if fetched.workbook is None:
         problems = (fetched.problem,) if fetched.problem else ()
         return Outcome(fetched.kind, fetched.name, fetched.sheet, None, problems)
     display = display_name(fetched.kind, fetched.name)
     try:
         parsed, parameters, centres = _parse(fetched, display, network)
-        problems = parsed.problems + checker().check(
+        problems = parsed.problems + (checks or checker()).check(
             fetched.kind, display, parsed.staged, parameters, centres, log
         )
     except Exception as error:  # a defect of ours must cost one workbook, never the build

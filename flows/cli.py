@@ -857,13 +857,16 @@ def _run_build(
                 api = local.api_url
                 server.use_api(api)
             with interrupts.scratch_folder(home / "recueil-tmp"):
+                if not arguments.data_docs:
+                    from flows import checking
+
+                    checking.start_early()  # Great Expectations loads while Prefect does
                 listener.stage("Chargement de Prefect")
                 from flows import progress
-                from flows.build import build_edition, warm_up
+                from flows.build import build_edition
                 from flows.model import BuildFailed
 
                 _quiet_prefect_failures()
-                warm_up()  # Great Expectations and WeasyPrint load while the server starts
                 if local is not None and not local.healthy():
                     listener.stage(f"Serveur Prefect local : démarrage ({local.address})")
                     local.wait_ready()

@@ -11,14 +11,16 @@ from flows.check import EditionCheck, check_workbook
 from flows.load import Fetched
 from flows.manifest import fingerprint
 from flows.model import Network, Outcome, Problem, display_name
+from flows.validate import Checks
 from sources.snapshot import METADATA, load_workbook, recover, safe_name, save_workbook
 from sources.workbook import SourceError
 
 VALID_FOLDER = "donnees-valides"
 
 
-def settle(checked: EditionCheck, out: Path) -> EditionCheck:
-    """Keep each workbook that passed as its last valid copy; print the others from theirs."""
+def settle(checked: EditionCheck, out: Path, checks: Checks | None = None) -> EditionCheck:
+    """Keep each workbook that passed as its last valid copy; print the others from theirs (checked
+    again by `checks`, else in this process)."""
     network = checked.record
     if network is None:
         return checked
@@ -26,9 +28,9 @@ def settle(checked: EditionCheck, out: Path) -> EditionCheck:
     remember_valid(checked.fetched[1:], {**checked.groups, **checked.contributions}, kept)
     return replace(
         checked,
-        groups={sheet: fall_back(o, kept, network) for sheet, o in checked.groups.items()},
+        groups={sheet: fall_back(o, kept, network, checks) for sheet, o in checked.groups.items()},
         contributions={
-            sheet: fall_back(o, kept, network) for sheet, o in checked.contributions.items()
+            sheet: fall_back(o, kept, network, checks) for sheet, o in checked.contributions.items()
         },
     )
 
@@ -67,7 +69,9 @@ def _saved_content(saved: Path) -> str | None:
         return None
 
 
-def fall_back(outcome: Outcome, folder: Path, network: Network) -> Outcome:
+def fall_back(
+    outcome: Outcome, folder: Path, network: Network, checks: Checks | None = None
+) -> Outcome:
     """The outcome, printed from the last valid copy when the current workbook cannot be."""
     saved = folder / safe_name(outcome.sheet)
     if outcome.record is not None:
@@ -85,7 +89,9 @@ def fall_back(outcome: Outcome, folder: Path, network: Network) -> Outcome:
             f"la dernière version valide ne peut pas être relue : {error.message}",
         )
         return replace(outcome, problems=outcome.problems + (unreadable,))
-    replayed = check_workbook(Fetched(outcome.kind, outcome.name, outcome.sheet, workbook), network)
+    replayed = check_workbook(
+        Fetched(outcome.kind, outcome.name, outcome.sheet, workbook), network, checks=checks
+    )
     if replayed.record is None:  # e.g. the reference list of centres changed since
         return outcome
     from flows.text import french_date

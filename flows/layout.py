@@ -11,22 +11,14 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import signal
-import threading
-import time
 from concurrent.futures import Future, ProcessPoolExecutor
+
+from flows.processes import follow_parent, stop_pool
 
 
 def _prepare(parent: int) -> None:
-    """Run once in each worker: imports done ahead, Ctrl-C left to the build, orphans stop."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(0.5)
-        os._exit(0)
-
-    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+    """Run once in each worker: imports done ahead."""
+    follow_parent(parent)
     import pikepdf  # noqa: F401
     import weasyprint  # noqa: F401
 
@@ -75,14 +67,9 @@ class Workers:
         return self.submit(html).result()
 
     def close(self, interrupted: bool = False) -> None:
-        """Stop the workers: idle ones exit at once; when the build was interrupted, busy ones too."""
+        """Stop the workers (at once when the build was interrupted)."""
         pool, self._pool = self._pool, None
-        if pool is None:
-            return
-        if interrupted:
-            for process in list(getattr(pool, "_processes", {}).values()):
-                process.terminate()
-        pool.shutdown(wait=True, cancel_futures=True)
+        stop_pool(pool, interrupted)
 
     def __enter__(self) -> Workers:
         return self

@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from flows import contract
 from flows.centres import CentreIndex
@@ -25,6 +25,7 @@ from sources.workbook import match_key
 
 if TYPE_CHECKING:
     import pandas as pd
+
 
 Derive = Callable[[list[Row], dict[str, list[Row]], CentreIndex | None], dict[str, list[Any]]]
 
@@ -113,6 +114,24 @@ class ValidationLog:
     def keep(self, workbook: str, tab: str, result: Any) -> None:
         with self._lock:
             self.results.append((workbook, tab, result))
+
+
+class Checks(Protocol):
+    """What checks a workbook's tabs and the merged view: `Checker`, or `checking.CheckProcess`."""
+
+    def check(
+        self,
+        kind: str,
+        display: str,
+        staged: dict[str, list[Row]],
+        parameters: dict[str, Any],
+        centres: CentreIndex | None = None,
+        log: ValidationLog | None = None,
+    ) -> list[Problem]: ...
+
+    def check_view(
+        self, rows: list[Row], displays: list[str], log: ValidationLog | None = None
+    ) -> list[tuple[int, Problem]]: ...
 
 
 _checker_lock = threading.Lock()
@@ -286,7 +305,10 @@ def _plain(value: Any) -> Any:
 
 
 def check_across(
-    network: Network, outcomes: dict[str, Outcome], log: ValidationLog | None = None
+    network: Network,
+    outcomes: dict[str, Outcome],
+    log: ValidationLog | None = None,
+    checks: Checks | None = None,
 ) -> dict[str, Outcome]:
     """The merged view's suite: one workbook per group name, names matching the `Groupes` tab."""
     from dataclasses import replace
@@ -319,7 +341,7 @@ def check_across(
         )
     displays = [display_name("group", r.name) for r, _ in printed]
     merged = dict(outcomes)
-    for index, problem in checker().check_view(rows, displays, log):
+    for index, problem in (checks or checker()).check_view(rows, displays, log):
         sheet = printed[index][0].sheet
         outcome = merged[sheet]
         problems = outcome.problems + (problem,)

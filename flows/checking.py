@@ -1,0 +1,157 @@
+"""Great Expectations in a process of its own, for a build started from the command line.
+
+Importing GX costs seconds of pure Python. In the build's own process it shares one interpreter lock
+with Prefect's import and engine, so a background thread does not really overlap them; a spawned
+process does, on the other core. The command line starts it before it imports Prefect, and the
+build's checks are sent to it (workbooks' rows in, problems out). A build that keeps Great
+Expectations' results (Data Docs), or that runs where GX is already imported (the tests, a worker's
+second run), checks in its own process. The process ignores Ctrl-C (the build says what happened)
+and stops by itself when the process that started it is gone.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from flows.processes import follow_parent
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+    from multiprocessing.process import BaseProcess
+
+    from flows.centres import CentreIndex
+    from flows.model import Problem
+    from flows.parse import Row
+    from flows.validate import ValidationLog
+
+
+def _serve(connection: Connection, parent: int) -> None:
+    """The checks' process: create the checker, then answer each call until the build hangs up."""
+    follow_parent(parent)
+    # Stopped by its build: exit as Python does, so that what GX's libraries hold (tqdm's
+    # semaphore) is released, not reported leaked by multiprocessing's tracker.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    from flows.validate import checker
+
+    checks = checker()
+    while True:
+        try:
+            name, arguments = connection.recv()
+        except EOFError:
+            return
+        try:
+            answer = (True, getattr(checks, name)(*arguments))
+        except Exception as error:  # GX's exceptions need not pickle: their words do
+            answer = (False, f"{type(error).__name__}: {error}")
+        connection.send(answer)
+
+
+class Interrupted(BaseException):
+    """A check the build's interruption cut short: not a workbook's problem, nothing to report."""
+
+
+class CheckProcess:
+    """One spawned process holding the Great Expectations context; same calls as `Checker`.
+
+    A pipe, not a process pool: a process stopped mid-call (Ctrl-C) leaves no lock or semaphore
+    behind. Calls from several threads take turns (GX's context takes them one at a time anyway).
+    """
+
+    def __init__(self) -> None:
+        context = multiprocessing.get_context("spawn")  # never fork a process running threads
+        self._connection, theirs = context.Pipe()
+        self._process: BaseProcess | None = context.Process(
+            target=_serve, args=(theirs, os.getpid()), name="recueil-checks", daemon=True
+        )
+        self._process.start()
+        theirs.close()
+        self._lock = threading.Lock()
+        self._interrupted = False
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process else None
+
+    def check(
+        self,
+        kind: str,
+        display: str,
+        staged: dict[str, list[Row]],
+        parameters: dict[str, Any],
+        centres: CentreIndex | None = None,
+        log: ValidationLog | None = None,
+    ) -> list[Problem]:
+        assert log is None, "GX results stay in the process that keeps them"
+        return self._call("check", kind, display, staged, parameters, centres)
+
+    def check_view(
+        self, rows: list[Row], displays: list[str], log: ValidationLog | None = None
+    ) -> list[tuple[int, Problem]]:
+        assert log is None, "GX results stay in the process that keeps them"
+        return self._call("check_view", rows, displays)
+
+    def _call(self, name: str, *arguments: Any) -> Any:
+        with self._lock:
+            try:
+                if self._process is None:
+                    raise EOFError
+                self._connection.send((name, arguments))
+                done, answer = self._connection.recv()
+            except (EOFError, OSError) as error:
+                if self._interrupted:
+                    raise Interrupted from error
+                raise RuntimeError("the checks' process stopped") from error
+        if not done:
+            raise RuntimeError(answer)
+        return answer
+
+    def close(self, interrupted: bool = False) -> None:
+        """Stop the process: it ends when the pipe closes; at once when the build was interrupted."""
+        process, self._process = self._process, None
+        if process is None:
+            return
+        if interrupted:
+            self._interrupted = True
+            process.terminate()
+        self._connection.close()
+        process.join(timeout=10)
+        if process.is_alive():
+            process.kill()
+            process.join()
+
+
+_started: CheckProcess | None = None
+
+
+def start_early() -> None:
+    """Start the checks' process now, for the next build of this process, unless GX is loaded."""
+    global _started
+    if _started is None and "great_expectations" not in sys.modules:
+        _started = CheckProcess()
+
+
+@contextmanager
+def for_build(keep_results: bool) -> Iterator[CheckProcess | None]:
+    """What checks one build: the process `start_early` started, stopped with the build; None (this
+    process) when there is none or when the build keeps GX's results."""
+    global _started
+    started, _started = _started, None
+    if started is not None and keep_results:
+        started.close()
+        started = None
+    try:
+        yield started
+    except BaseException:
+        if started is not None:
+            started.close(interrupted=True)
+        raise
+    else:
+        if started is not None:
+            started.close()
