@@ -3,9 +3,9 @@
 Importing GX costs seconds of pure Python. In the build's own process it shares one interpreter lock
 with Prefect's import and engine, so a background thread does not really overlap them; a spawned
 process does, on the other core. The command line starts it before it imports Prefect, and the
-build's checks are sent to it (workbooks' rows in, problems out). A build that keeps Great
-Expectations' results (Data Docs), or that runs where GX is already imported (the tests, a worker's
-second run), checks in its own process. The process ignores Ctrl-C (the build says what happened)
+build's checks are sent to it (workbooks' rows in, problems out). Any other build (Data Docs asked
+for, whose GX results stay where they are kept; `recueil serve`, a worker, the tests) checks in its
+own process. The process ignores Ctrl-C (the build says what happened)
 and stops by itself when the process that started it is gone.
 """
 
@@ -35,8 +35,8 @@ if TYPE_CHECKING:
 def _serve(connection: Connection, parent: int) -> None:
     """The checks' process: create the checker, then answer each call until the build hangs up."""
     follow_parent(parent)
-    # Stopped by its build: exit as Python does, so that what GX's libraries hold (tqdm's
-    # semaphore) is released, not reported leaked by multiprocessing's tracker.
+    # Stopped by its build: exit as Python does, so that a semaphore made under GX's import is
+    # released, not reported leaked by multiprocessing's resource tracker.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     from flows.validate import checker
 
@@ -60,8 +60,8 @@ class Interrupted(BaseException):
 class CheckProcess:
     """One spawned process holding the Great Expectations context; same calls as `Checker`.
 
-    A pipe, not a process pool: a process stopped mid-call (Ctrl-C) leaves no lock or semaphore
-    behind. Calls from several threads take turns (GX's context takes them one at a time anyway).
+    A pipe, not a process pool: one process needs no queues, and calls from several threads take
+    turns (GX's context takes them one at a time anyway).
     """
 
     def __init__(self) -> None:
