@@ -45,7 +45,7 @@ def check_workbook(
     try:
         parsed, parameters, centres = _parse(fetched, display, network)
         problems = parsed.problems + (checks or checker()).check(
-            fetched.kind, display, parsed.staged, parameters, centres, log
+            fetched.kind, display, parsed.staged, parameters, centres, log=log
         )
     except Exception as error:  # a defect of ours must cost one workbook, never the build
         logger.exception("checking %s failed", fetched.sheet)

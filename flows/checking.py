@@ -26,9 +26,7 @@ if TYPE_CHECKING:
     from multiprocessing.connection import Connection
     from multiprocessing.process import BaseProcess
 
-    from flows.centres import CentreIndex
     from flows.model import Problem
-    from flows.parse import Row
     from flows.validate import ValidationLog
 
 
@@ -79,25 +77,17 @@ class CheckProcess:
     def pid(self) -> int | None:
         return self._process.pid if self._process else None
 
-    def check(
-        self,
-        kind: str,
-        display: str,
-        staged: dict[str, list[Row]],
-        parameters: dict[str, Any],
-        centres: CentreIndex | None = None,
-        log: ValidationLog | None = None,
-    ) -> list[Problem]:
-        assert log is None, "GX results stay in the process that keeps them"
-        return self._call("check", kind, display, staged, parameters, centres)
+    # The calls of `validate.Checks`, forwarded: GX results are kept only where they are made.
+    def check(self, *arguments: Any, log: ValidationLog | None = None) -> list[Problem]:
+        return self._call("check", arguments, log)
 
     def check_view(
-        self, rows: list[Row], displays: list[str], log: ValidationLog | None = None
+        self, *arguments: Any, log: ValidationLog | None = None
     ) -> list[tuple[int, Problem]]:
-        assert log is None, "GX results stay in the process that keeps them"
-        return self._call("check_view", rows, displays)
+        return self._call("check_view", arguments, log)
 
-    def _call(self, name: str, *arguments: Any) -> Any:
+    def _call(self, name: str, arguments: tuple[Any, ...], log: ValidationLog | None) -> Any:
+        assert log is None, "GX results stay in the process that keeps them"
         with self._lock:
             try:
                 if self._process is None:

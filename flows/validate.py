@@ -341,7 +341,7 @@ def check_across(
         )
     displays = [display_name("group", r.name) for r, _ in printed]
     merged = dict(outcomes)
-    for index, problem in (checks or checker()).check_view(rows, displays, log):
+    for index, problem in (checks or checker()).check_view(rows, displays, log=log):
         sheet = printed[index][0].sheet
         outcome = merged[sheet]
         problems = outcome.problems + (problem,)

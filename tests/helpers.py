@@ -27,6 +27,16 @@ SEED_GROUPS = (
     "Sport et quartiers populaires",
     "Valeurs de la République et laïcité",
 )
+# A Santé group's Fiche and Travaux rows that pass every check.
+SANTE_FICHE = (
+    ("Groupe de travail", "Santé"),
+    ("Nombre de CRPV impliqués", "2 CRPV"),
+    ("Nombre de réunions", "Entre 2 et 3"),
+    ("Groupe créé en", "2020"),
+    ("Animation", "Normanvilles, Profession Banlieue"),
+    ("Modalités de travail", "Visio"),
+)
+SANTE_TRAVAUX = (("Sujet", "Précisions"), ("Partage de ressources", ""))
 
 
 def tab(name: str, *rows: tuple[str, ...]) -> Tab:

@@ -14,18 +14,11 @@ from flows.load import Fetched
 from flows.model import Outcome
 from flows.processes import alive
 from flows.validate import check_across
-from tests.helpers import network_2024, tab, workbook
+from tests.helpers import SANTE_FICHE, SANTE_TRAVAUX, network_2024, tab, workbook
 
 ROOT = Path(__file__).resolve().parent.parent
-FICHE = (
-    ("Groupe de travail", "Santé"),
-    ("Nombre de CRPV impliqués", "2 CRPV"),
-    ("Nombre de réunions", "Entre 2 et 3"),
-    ("Groupe créé en", "2020"),
-    ("Animation", "Normanvilles, Profession Banlieue"),
-    ("Modalités de travail", "Visio"),
-)
-TRAVAUX = tab("Travaux", ("Sujet", "Précisions"), ("Partage de ressources", ""))
+FICHE = SANTE_FICHE
+TRAVAUX = tab("Travaux", *SANTE_TRAVAUX)
 
 
 def _group(*fiche: tuple[str, str]) -> Fetched:
@@ -61,7 +54,7 @@ import json, sys
 from flows import checking
 from flows.check import check_workbook
 from flows.load import Fetched
-from tests.helpers import network_2024, tab, workbook
+from tests.helpers import SANTE_FICHE, SANTE_TRAVAUX, network_2024, tab, workbook
 
 checking.start_early()
 book = workbook(tab("Fiche", ("Groupe de travail", "Santé"), ("Nombre de réunions", "souvent")))

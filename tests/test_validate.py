@@ -12,17 +12,10 @@ from flows.model import Outcome
 from flows.settings import EXPECTATIONS_DIR
 from flows.validate import check_across
 from sources.workbook import Tab
-from tests.helpers import network_2024, tab, workbook
+from tests.helpers import SANTE_FICHE, SANTE_TRAVAUX, network_2024, tab, workbook
 
-FICHE = (
-    ("Groupe de travail", "Santé"),
-    ("Nombre de CRPV impliqués", "2 CRPV"),
-    ("Nombre de réunions", "Entre 2 et 3"),
-    ("Groupe créé en", "2020"),
-    ("Animation", "Normanvilles, Profession Banlieue"),
-    ("Modalités de travail", "Visio"),
-)
-TRAVAUX = (("Sujet", "Précisions"), ("Partage de ressources", ""))
+FICHE = SANTE_FICHE
+TRAVAUX = SANTE_TRAVAUX
 
 
 def check_group(*tabs, fiche=FICHE) -> Outcome:
