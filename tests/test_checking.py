@@ -17,7 +17,6 @@ from flows.validate import check_across
 from tests.helpers import SANTE_FICHE, SANTE_TRAVAUX, network_2024, tab, workbook
 
 ROOT = Path(__file__).resolve().parent.parent
-FICHE = SANTE_FICHE
 TRAVAUX = tab("Travaux", *SANTE_TRAVAUX)
 
 
@@ -27,8 +26,8 @@ def _group(*fiche: tuple[str, str]) -> Fetched:
 
 def test_the_checks_process_finds_what_the_builds_own_process_finds() -> None:
     network = network_2024()
-    broken = _group(*FICHE[:1], ("Nombre de CRPV impliqués", "beaucoup"), *FICHE[2:4])
-    good = check_workbook(_group(*FICHE), network)
+    broken = _group(*SANTE_FICHE[:1], ("Nombre de CRPV impliqués", "beaucoup"), *SANTE_FICHE[2:4])
+    good = check_workbook(_group(*SANTE_FICHE), network)
     sante, cosoter = network.groups[9], network.groups[1]
     declared_twice = {  # two workbooks declaring the same group: an error across workbooks
         r.sheet: Outcome("group", r.name, r.sheet, good.record, (), name_cell="B1")
@@ -54,7 +53,7 @@ import json, sys
 from flows import checking
 from flows.check import check_workbook
 from flows.load import Fetched
-from tests.helpers import SANTE_FICHE, SANTE_TRAVAUX, network_2024, tab, workbook
+from tests.helpers import network_2024, tab, workbook
 
 checking.start_early()
 book = workbook(tab("Fiche", ("Groupe de travail", "Santé"), ("Nombre de réunions", "souvent")))

@@ -14,17 +14,14 @@ from flows.validate import check_across
 from sources.workbook import Tab
 from tests.helpers import SANTE_FICHE, SANTE_TRAVAUX, network_2024, tab, workbook
 
-FICHE = SANTE_FICHE
-TRAVAUX = SANTE_TRAVAUX
 
-
-def check_group(*tabs, fiche=FICHE) -> Outcome:
+def check_group(*tabs, fiche=SANTE_FICHE) -> Outcome:
     book = workbook(tab("Fiche", *fiche), *tabs)
     return check_workbook(Fetched("group", "Santé", "gt-sante", book), network_2024())
 
 
 def with_label(label: str, value: str) -> tuple[tuple[str, str], ...]:
-    rows = [row for row in FICHE if row[0] != label]
+    rows = [row for row in SANTE_FICHE if row[0] != label]
     return (*rows, (label, value))
 
 
@@ -46,7 +43,7 @@ def test_every_suite_file_is_valid_and_says_how_failures_read() -> None:
 
 
 def test_a_clean_group_has_no_problem() -> None:
-    outcome = check_group(tab("Travaux", *TRAVAUX))
+    outcome = check_group(tab("Travaux", *SANTE_TRAVAUX))
     assert outcome.problems == ()
     assert outcome.ok
 
@@ -54,7 +51,7 @@ def test_a_clean_group_has_no_problem() -> None:
 @pytest.mark.parametrize("count", ["0", "21", "99 CRPV"])
 def test_centre_count_outside_the_reference_list(count: str) -> None:
     outcome = check_group(
-        tab("Travaux", *TRAVAUX), fiche=with_label("Nombre de CRPV impliqués", count)
+        tab("Travaux", *SANTE_TRAVAUX), fiche=with_label("Nombre de CRPV impliqués", count)
     )
     error = only(outcome, "error")
     assert (error.tab, error.cell, error.found) == ("Fiche", "B6", count)
@@ -63,7 +60,9 @@ def test_centre_count_outside_the_reference_list(count: str) -> None:
 
 
 def test_creation_after_the_edition_is_a_warning() -> None:
-    outcome = check_group(tab("Travaux", *TRAVAUX), fiche=with_label("Groupe créé en", "3024"))
+    outcome = check_group(
+        tab("Travaux", *SANTE_TRAVAUX), fiche=with_label("Groupe créé en", "3024")
+    )
     warning = only(outcome, "warning")
     assert (warning.cell, warning.found) == ("B6", "3024")
     assert outcome.ok
@@ -83,13 +82,13 @@ def test_members_must_match_the_declared_count() -> None:
         ("Profession Banlieue", ""),
         ("IREV", ""),
     )
-    error = only(check_group(tab("Travaux", *TRAVAUX), members), "error")
+    error = only(check_group(tab("Travaux", *SANTE_TRAVAUX), members), "error")
     assert error.cell == "B2" and "compte 3 centre(s)" in error.message and "est 2" in error.message
 
 
 def test_meetings_rows_outside_the_declared_range() -> None:
     meetings = tab("Réunions", ("Date", "Format", "Lieu", "Objet"), ("2024-01-10", "visio", "", ""))
-    error = only(check_group(tab("Travaux", *TRAVAUX), meetings), "error")
+    error = only(check_group(tab("Travaux", *SANTE_TRAVAUX), meetings), "error")
     assert error.cell == "B3" and "moins que les 2 annoncées" in error.message
 
 
@@ -103,7 +102,7 @@ def test_unknown_role_and_format_are_warnings_naming_their_cells() -> None:
         ("2024-01-10", "Présentiel", "", ""),
         ("", "téléphone", "", ""),
     )
-    outcome = check_group(tab("Travaux", *TRAVAUX), members, meetings)
+    outcome = check_group(tab("Travaux", *SANTE_TRAVAUX), members, meetings)
     warnings = sorted((p.tab, p.cell, p.found) for p in outcome.problems if p.severity == "warning")
     assert warnings == [("Membres", "B2", "chef"), ("Réunions", "B3", "téléphone")]
     assert outcome.ok
@@ -111,7 +110,8 @@ def test_unknown_role_and_format_are_warnings_naming_their_cells() -> None:
 
 def test_contact_that_is_not_an_address() -> None:
     warning = only(
-        check_group(tab("Travaux", *TRAVAUX), fiche=with_label("Contact", "Marie au 06")), "warning"
+        check_group(tab("Travaux", *SANTE_TRAVAUX), fiche=with_label("Contact", "Marie au 06")),
+        "warning",
     )
     assert warning.cell == "B7" and "adresse électronique" in warning.message
 
@@ -156,7 +156,7 @@ def test_network_groupes_must_be_unique() -> None:
 
 def test_two_workbooks_declaring_the_same_group_are_both_left_out() -> None:
     net = network_2024()
-    good = check_group(tab("Travaux", *TRAVAUX))
+    good = check_group(tab("Travaux", *SANTE_TRAVAUX))
     sante, cosoter = net.groups[9], net.groups[1]
     outcomes = {
         sante.sheet: Outcome("group", sante.name, sante.sheet, good.record, (), name_cell="B1"),
@@ -173,14 +173,14 @@ def test_two_workbooks_declaring_the_same_group_are_both_left_out() -> None:
 
 def test_animators_must_be_members() -> None:
     members = tab("Membres", ("CRPV", "Rôle"), ("Normanvilles", "animation"), ("IREV", ""))
-    error = only(check_group(tab("Travaux", *TRAVAUX), members), "error")
+    error = only(check_group(tab("Travaux", *SANTE_TRAVAUX), members), "error")
     assert error.cell == "B5"
     assert "absent(s) de l'onglet « Membres » : Profession Banlieue" in error.message
 
 
 def test_unknown_member_centre_gets_a_suggestion() -> None:
     members = tab("Membres", ("CRPV", "Rôle"), ("Normanvilles", ""), ("Profesion Banlieue", ""))
-    outcome = check_group(tab("Travaux", *TRAVAUX), members)
+    outcome = check_group(tab("Travaux", *SANTE_TRAVAUX), members)
     messages = [(p.tab, p.cell, p.message) for p in outcome.problems if p.severity == "error"]
     assert ("Membres", "A3", messages[0][2]) == messages[0]
     assert "« Profession Banlieue » ?" in messages[0][2]
