@@ -232,7 +232,7 @@ def build_edition(
     )
     log = ValidationLog() if data_docs else None
     clock = progress.Clock()
-    with publish.exclusive(out_dir), layout.Workers() as workers:
+    with publish.exclusive(out_dir), layout.Workers(settings.layout_processes) as workers:
         with checking.for_build(keep_results=data_docs) as checks:  # its memory back once done
             checked = check_edition(
                 edition,

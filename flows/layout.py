@@ -36,7 +36,8 @@ def _ready() -> None:
 
 
 class Workers:
-    """Up to `count` layout processes; `count` 0 lays out in the calling process (the tests' default)."""
+    """`count` layout processes (by default one per core, 2 at most); with 0, the calling process
+    lays out each document itself."""
 
     def __init__(self, count: int | None = None) -> None:
         self.count = min(2, os.cpu_count() or 1) if count is None else count

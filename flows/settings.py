@@ -64,6 +64,9 @@ class Settings:
     google_network: str | None = None  # RECUEIL_GOOGLE_NETWORK: the network workbook by default
     publication_url: str | None = None  # RECUEIL_PUBLICATION_URL: where output/ is served
     server_idle_minutes: float | None = None  # RECUEIL_SERVER_IDLE_MINUTES; None: the server's own
+    # RECUEIL_LAYOUT_PROCESSES: processes laying out PDFs; None: one per core (2 at most), 0: none,
+    # the build's own process lays them out (where other builds already use every core).
+    layout_processes: int | None = None
     credentials: Path | None = None  # GOOGLE_APPLICATION_CREDENTIALS; None: gspread's place
     # The RECUEIL_GOOGLE_* set, by GoogleSettings field.
     google_limits: Mapping[str, float] = field(default_factory=dict)
@@ -103,6 +106,7 @@ def resolve(environ: Mapping[str, str] | None = None, dotenv: Path | None = None
         google_network=given("RECUEIL_GOOGLE_NETWORK"),
         publication_url=given("RECUEIL_PUBLICATION_URL"),
         server_idle_minutes=_idle_minutes(given("RECUEIL_SERVER_IDLE_MINUTES")),
+        layout_processes=_layout_processes(given("RECUEIL_LAYOUT_PROCESSES")),
         credentials=Path(credentials).expanduser() if credentials else None,
         google_limits={
             key: _number(name, text, kind, least, example)
@@ -122,6 +126,10 @@ def _idle_minutes(text: str | None) -> float | None:
         raise SettingsError(
             f"RECUEIL_SERVER_IDLE_MINUTES vaut « {text} » : un nombre de minutes est attendu (exemple : 30)"
         ) from None
+
+
+def _layout_processes(text: str | None) -> int | None:
+    return None if text is None else int(_number("RECUEIL_LAYOUT_PROCESSES", text, int, 0, "2"))
 
 
 def _number(name: str, text: str, kind: type[int] | type[float], least: float, example: str):

@@ -40,6 +40,10 @@ os.environ["PREFECT_HOME"] = str(PREFECT_HOME)
 os.environ["PREFECT_RESULTS_LOCAL_STORAGE_PATH"] = str(PREFECT_HOME / "storage")
 # A flow that would start Prefect's own temporary server instead of using the run's fails loudly.
 os.environ["PREFECT_SERVER_ALLOW_EPHEMERAL_MODE"] = "false"
+# The tests' builds lay out their PDFs in their own process: two test workers already keep both cores
+# busy, and two layout processes per build would only add their imports. The workers are tested in
+# tests/test_layout.py and test_interrupts.py, whose builds use the coordinator's default.
+os.environ["RECUEIL_LAYOUT_PROCESSES"] = "0"
 # Then the project's settings, as the command applies them (offline, quiet), for the flows run here.
 apply_prefect(resolve())
 

@@ -29,7 +29,13 @@ def start_build(edition: Path, out: Path, scratch: Path) -> subprocess.Popen[str
     """`recueil build` in a session of its own, as a terminal's foreground job is."""
     return subprocess.Popen(
         [sys.executable, "-m", "flows.cli", "build", "--source", str(edition), "--out", str(out)],
-        env={**os.environ, "TMPDIR": str(scratch), "COLUMNS": "200"},
+        # Laid out in worker processes, as the coordinator's builds are: they must stop with the build.
+        env={
+            **os.environ,
+            "TMPDIR": str(scratch),
+            "COLUMNS": "200",
+            "RECUEIL_LAYOUT_PROCESSES": "",
+        },
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

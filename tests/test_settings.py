@@ -90,6 +90,7 @@ def test_dotenv_is_read_and_exported_variables_win(tmp_path: Path) -> None:
     exported = {
         "RECUEIL_PUBLICATION_URL": "https://exportee.exemple.fr/sortie",
         "RECUEIL_SERVER_IDLE_MINUTES": "7,5",
+        "RECUEIL_LAYOUT_PROCESSES": "0",
         "PREFECT_LOGGING_LEVEL": "WARNING",
         "RECUEIL_GOOGLE_NETWORK": "",  # empty: as if unset
     }
@@ -97,6 +98,7 @@ def test_dotenv_is_read_and_exported_variables_win(tmp_path: Path) -> None:
     assert settings.google_network == "reseau-du-fichier"
     assert settings.publication_url == "https://exportee.exemple.fr/sortie"
     assert settings.server_idle_minutes == 7.5
+    assert settings.layout_processes == 0
     assert settings.credentials == Path.home() / "cle.json"
     assert settings.google.retries == 2 and settings.google.reads_per_minute == 60
     assert settings.google.credentials == Path.home() / "cle.json"
@@ -108,6 +110,7 @@ def test_dotenv_is_read_and_exported_variables_win(tmp_path: Path) -> None:
     plain = resolve({}, dotenv=tmp_path / "absent")
     assert (plain.google_network, plain.publication_url, plain.api_url) == (None, None, None)
     assert plain.server_idle_minutes is None and plain.google_limits == {}
+    assert plain.layout_processes is None
 
 
 @pytest.mark.parametrize(
@@ -122,6 +125,11 @@ def test_dotenv_is_read_and_exported_variables_win(tmp_path: Path) -> None:
             "RECUEIL_GOOGLE_RETRIES",
             "beaucoup",
             "RECUEIL_GOOGLE_RETRIES vaut « beaucoup » : un nombre entier d'au moins 0 est attendu (exemple : 5)",
+        ),
+        (
+            "RECUEIL_LAYOUT_PROCESSES",
+            "-1",
+            "RECUEIL_LAYOUT_PROCESSES vaut « -1 » : un nombre entier d'au moins 0 est attendu (exemple : 2)",
         ),
         (
             "RECUEIL_GOOGLE_CONCURRENCY",
