@@ -19,7 +19,7 @@ from prefect.utilities.annotations import quote
 
 from flows import artifacts, checking, diff, fallback, layout, manifest, progress, publish, render
 from flows import report as checks
-from flows.check import EditionCheck, check_edition, check_workbook
+from flows.check import EditionCheck, check_edition, check_workbooks
 from flows.load import Fetched, Wanted, fetch_wanted
 from flows.merge import NetworkView, merge
 from flows.model import (
@@ -64,27 +64,18 @@ def read_workbook(source: Source, wanted: Wanted) -> Fetched:
     return fetch_wanted(source, wanted)
 
 
-def _check_key(context: object, parameters: dict[str, object]) -> str:
-    return manifest.fingerprint(
-        parameters["fetched"],
-        parameters["network"],
-        manifest.code_digest(),
-        manifest.package_versions(),
-    )
-
-
-@task(
-    name="contrôler",
-    task_run_name="contrôler · {fetched.sheet}",
-    cache_key_fn=_check_key,
-    persist_result=True,
-    result_serializer="pickle",
-)
+@task(name="contrôler", task_run_name="contrôler · {label}", cache_policy=NO_CACHE)
 def check_task(
-    fetched: Fetched, network: Network | None, log: ValidationLog | None, checks: Checks | None
-) -> Outcome:
-    """Parse one workbook and run its Great Expectations suites (by `checks`, else here)."""
-    return check_workbook(fetched, network, log, checks)
+    label: str,
+    fetched: list[Fetched],
+    network: Network | None,
+    log: ValidationLog | None,
+    checks: Checks | None,
+    remembered: Path | None,
+) -> list[Outcome]:
+    """Parse workbooks and run their Great Expectations suites (by `checks`, else here), all of them
+    at once; those checked before with the same content are answered from `remembered`."""
+    return check_workbooks(fetched, network, log, checks, remembered)
 
 
 def _read_tasks(source: Source, wanted: list[Wanted]) -> Iterator[Fetched]:
@@ -92,15 +83,12 @@ def _read_tasks(source: Source, wanted: list[Wanted]) -> Iterator[Fetched]:
         yield future.result()
 
 
-def _check_tasks(refresh: bool, checks: Checks | None):
-    # Data Docs need every validation run again: cached outcomes would skip the suites.
-    checking = check_task.with_options(refresh_cache=refresh or None)
-
+def _check_tasks(remembered: Path | None, checks: Checks | None):
     def run(
         fetched: list[Fetched], network: Network | None, log: ValidationLog | None
-    ) -> Iterator[Outcome]:
-        for future in checking.map(fetched, unmapped(network), unmapped(log), quote(checks)):
-            yield future.result()
+    ) -> list[Outcome]:
+        label = fetched[0].sheet if len(fetched) == 1 else counted(len(fetched), "classeur")
+        return check_task(label, quote(fetched), network, log, quote(checks), remembered)
 
     return run
 
@@ -240,7 +228,8 @@ def build_edition(
                 out=out_dir,
                 log=log,
                 read=_read_tasks,
-                check=_check_tasks(data_docs, checks),
+                # Data Docs need every validation run again: remembered outcomes would skip them.
+                check=_check_tasks(None if data_docs else settings.check_cache, checks),
                 across=lambda network, outcomes, log: check_across(network, outcomes, log, checks),
                 clock=clock,
             )

@@ -18,7 +18,7 @@ from flows.centres import CentreIndex
 from flows.load import NETWORK, Fetched, Wanted, fetch_wanted, registered
 from flows.model import Kind, Network, Outcome, Problem, display_name
 from flows.parse import Parsed, parse_contribution, parse_group, parse_network
-from flows.validate import Checks, ValidationLog, check_across, checker
+from flows.validate import Checks, Staged, ValidationLog, check_across, checker
 from sources.local import NETWORK_NAME, LocalSource
 from sources.reading import read_workbook
 from sources.workbook import Source, SourceError, Workbook
@@ -36,32 +36,98 @@ def check_workbook(
     log: ValidationLog | None = None,
     checks: Checks | None = None,
 ) -> Outcome:
-    """Parse a fetched workbook into its record and run its suites (by `checks`, else in this
+    """One workbook parsed into its record and run through its suites (by `checks`, else in this
     process); errors keep the record out."""
-    if fetched.workbook is None:
-        problems = (fetched.problem,) if fetched.problem else ()
-        return Outcome(fetched.kind, fetched.name, fetched.sheet, None, problems)
-    display = display_name(fetched.kind, fetched.name)
+    return check_workbooks([fetched], network, log, checks)[0]
+
+
+def check_workbooks(
+    fetched: list[Fetched],
+    network: Network | None = None,
+    log: ValidationLog | None = None,
+    checks: Checks | None = None,
+    remembered: Path | None = None,
+) -> list[Outcome]:
+    """Each workbook parsed into its record and run through its suites (by `checks`, else in this
+    process), those of one kind together: one Great Expectations validation per tab for all of them,
+    not one per workbook. Errors keep a record out.
+
+    With `remembered`, a folder of checks remembered by content (flows/checkcache.py), a workbook
+    checked before with the same content is answered from it, and the others are remembered there.
+    """
+    outcomes: list[Outcome | None] = [
+        checkcache.recall(remembered, item, network) if remembered else None for item in fetched
+    ]
+    waiting: dict[Kind, list[tuple[int, Parsed, Staged]]] = {}
+    for index, item in enumerate(fetched):
+        if outcomes[index] is not None:
+            continue
+        if item.workbook is None:
+            problems = (item.problem,) if item.problem else ()
+            outcomes[index] = Outcome(item.kind, item.name, item.sheet, None, problems)
+            continue
+        display = display_name(item.kind, item.name)
+        try:
+            parsed, parameters, centres = _parse(item, display, network)
+        except Exception as error:  # a defect of ours must cost one workbook, never the build
+            outcomes[index] = _not_checked(item, display, error)
+            continue
+        staged = Staged(display, parsed.staged, parameters, centres)
+        waiting.setdefault(item.kind, []).append((index, parsed, staged))
+    for kind, parsed_ones in waiting.items():
+        found = _run_suites(checks or checker(), kind, [s for _, _, s in parsed_ones], log)
+        for (index, parsed, staged), problems in zip(parsed_ones, found, strict=True):
+            item = fetched[index]
+            if isinstance(problems, Exception):
+                outcomes[index] = _not_checked(item, staged.display, problems)
+                continue
+            outcome = _outcome(item, parsed, (*parsed.problems, *problems))
+            if remembered:
+                checkcache.remember(remembered, item, network, outcome)
+            outcomes[index] = outcome
+    return [o for o in outcomes if o is not None]
+
+
+def _run_suites(
+    checks: Checks, kind: Kind, workbooks: list[Staged], log: ValidationLog | None
+) -> list[list[Problem] | Exception]:
+    """The suites' problems of each workbook; should checking them together fail, each is checked on
+    its own, so that a defect of ours costs the workbook that meets it, never the others."""
     try:
-        parsed, parameters, centres = _parse(fetched, display, network)
-        problems = parsed.problems + (checks or checker()).check(
-            fetched.kind, display, parsed.staged, parameters, centres, log=log
-        )
-    except Exception as error:  # a defect of ours must cost one workbook, never the build
-        logger.exception("checking %s failed", fetched.sheet)
-        message = (
-            f"le classeur n'a pas pu être contrôlé (erreur interne {type(error).__name__}) : "
-            "signalez-le à la coordination"
-        )
-        problem = Problem("error", display, message)
-        return Outcome(fetched.kind, fetched.name, fetched.sheet, None, (problem,))
+        return list(checks.check(kind, workbooks, log=log))
+    except Exception as error:
+        if len(workbooks) == 1:
+            logger.exception("checking %s failed", workbooks[0].display)
+            return [error]
+    found: list[list[Problem] | Exception] = []
+    for workbook in workbooks:
+        try:
+            found.append(checks.check(kind, [workbook], log=log)[0])
+        except Exception as error:
+            logger.exception("checking %s failed", workbook.display)
+            found.append(error)
+    return found
+
+
+def _not_checked(fetched: Fetched, display: str, error: Exception) -> Outcome:
+    logger.error("checking %s failed: %r", fetched.sheet, error)
+    message = (
+        f"le classeur n'a pas pu être contrôlé (erreur interne {type(error).__name__}) : "
+        "signalez-le à la coordination"
+    )
+    problem = Problem("error", display, message)
+    return Outcome(fetched.kind, fetched.name, fetched.sheet, None, (problem,))
+
+
+def _outcome(fetched: Fetched, parsed: Parsed, problems: tuple[Problem, ...]) -> Outcome:
+    assert fetched.workbook is not None
     errors = any(p.severity == "error" for p in problems)
     return Outcome(
         fetched.kind,
         fetched.name,
         fetched.sheet,
         None if errors else parsed.record,
-        tuple(problems),
+        problems,
         fetched.workbook.modified,
         _name_cell(fetched.kind, parsed),
     )
@@ -122,30 +188,22 @@ def read_each(source: Source, wanted: list[Wanted]) -> Iterator[Fetched]:
         yield fetch_wanted(source, item)
 
 
-def check_each(
-    fetched: list[Fetched], network: Network | None, log: ValidationLog | None
-) -> Iterator[Outcome]:
-    for item in fetched:
-        yield check_workbook(item, network, log)
-
-
 @dataclass(frozen=True)
 class Remembered:
-    """Checks remembered by content in the Prefect home `home` (flows/checkcache.py)."""
+    """Checks remembered by content in `folder` (flows/checkcache.py, `Settings.check_cache`)."""
 
-    home: Path
+    folder: Path
 
     def check(
         self, fetched: list[Fetched], network: Network | None, log: ValidationLog | None = None
-    ) -> Iterator[Outcome]:
+    ) -> list[Outcome]:
         """Each workbook checked, or its outcome remembered from an earlier check of the same content."""
-        for item in fetched:
-            yield checkcache.check(self.home, item, network, check_workbook)
+        return check_workbooks(fetched, network, log, remembered=self.folder)
 
     def across(
         self, network: Network, outcomes: dict[str, Outcome], log: ValidationLog | None = None
     ) -> dict[str, Outcome]:
-        return checkcache.check_across(self.home, network, outcomes, check_across)
+        return checkcache.check_across(self.folder, network, outcomes, check_across)
 
 
 def check_edition(
@@ -155,7 +213,7 @@ def check_edition(
     out: Path | None = None,
     log: ValidationLog | None = None,
     read: Read = read_each,
-    check: Check = check_each,
+    check: Check = check_workbooks,
     across: Across = check_across,
     clock: progress.Clock | None = None,
 ) -> EditionCheck:
@@ -216,25 +274,25 @@ def _year_mismatch(outcome: Outcome, year: int) -> Outcome:
     return replace(outcome, record=None, problems=outcome.problems + (problem,))
 
 
-def check_source(source: Source, home: Path) -> list[Outcome]:
+def check_source(source: Source, cache: Path) -> list[Outcome]:
     """The network workbook of a source and every workbook it registers, checked (or remembered in
-    the Prefect home `home`)."""
-    remembered = Remembered(home)
+    the folder `cache`)."""
+    remembered = Remembered(cache)
     return check_edition(source, check=remembered.check, across=remembered.across).outcomes
 
 
-def check_folder(folder: Path, home: Path) -> list[Outcome]:
+def check_folder(folder: Path, cache: Path) -> list[Outcome]:
     """The network workbook of an edition folder and every workbook it registers, checked."""
-    return check_source(LocalSource(folder), home)
+    return check_source(LocalSource(folder), cache)
 
 
-def check_path(path: Path, network_path: Path | None, home: Path) -> list[Outcome]:
+def check_path(path: Path, network_path: Path | None, cache: Path) -> list[Outcome]:
     """Check an edition folder, or one workbook (its kind told by its tabs); checks are remembered in
-    the Prefect home `home`."""
+    the folder `cache`."""
     if not path.exists():
         raise UsageError(f"introuvable : {path}")
     if path.is_dir() and _network_in(path) is not None:
-        return check_folder(path, home)
+        return check_folder(path, cache)
     try:
         workbook = read_workbook(path)
     except SourceError as error:
@@ -245,12 +303,9 @@ def check_path(path: Path, network_path: Path | None, home: Path) -> list[Outcom
         ]
     kind = _kind(workbook)
     if kind == "network":
-        return [
-            checkcache.check(
-                home, Fetched("network", "Réseau", path.name, workbook), None, check_workbook
-            )
-        ]
-    network = _network_for(path, network_path, home)
+        fetched = Fetched("network", "Réseau", path.name, workbook)
+        return check_workbooks([fetched], None, remembered=cache)
+    network = _network_for(path, network_path, cache)
     name = next(
         (
             r.name
@@ -259,9 +314,7 @@ def check_path(path: Path, network_path: Path | None, home: Path) -> list[Outcom
         ),
         path.stem,
     )
-    return [
-        checkcache.check(home, Fetched(kind, name, path.stem, workbook), network, check_workbook)
-    ]
+    return check_workbooks([Fetched(kind, name, path.stem, workbook)], network, remembered=cache)
 
 
 def _network_in(folder: Path) -> Path | None:
@@ -287,7 +340,7 @@ def _kind(workbook: Workbook) -> Kind:
     )
 
 
-def _network_for(path: Path, network_path: Path | None, home: Path) -> Network:
+def _network_for(path: Path, network_path: Path | None, cache: Path) -> Network:
     located = network_path or _network_in(path.resolve().parent)
     if located is None:
         raise UsageError(
@@ -298,9 +351,8 @@ def _network_for(path: Path, network_path: Path | None, home: Path) -> Network:
         workbook = read_workbook(located, NETWORK_NAME)
     except SourceError as error:
         raise UsageError(f"le classeur réseau {located} est illisible : {error.message}") from None
-    outcome = checkcache.check(
-        home, Fetched("network", "Réseau", NETWORK_NAME, workbook), None, check_workbook
-    )
+    fetched = Fetched("network", "Réseau", NETWORK_NAME, workbook)
+    (outcome,) = check_workbooks([fetched], None, remembered=cache)
     if not isinstance(outcome.record, Network):
         problems = "; ".join(str(p) for p in outcome.errors[:3])
         raise UsageError(f"le classeur réseau {located} a des erreurs : {problems}")

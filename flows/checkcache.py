@@ -4,9 +4,9 @@ A workbook's outcome depends on what was read (its cells, names and modified tim
 `Fetched` value), on the network it is checked against (its centres, its year), on the code and suites
 that check it and on the versions of the packages. The key is a hash of all of that, computed without
 Great Expectations or pandas: a workbook unchanged since its last check is answered without importing
-them. Entries are written atomically in `controles/` of the Prefect home given (the project's
-`.prefect/` by default, removed by `make clean`); they hold outcomes (records and problems), never
-credentials.
+them. Entries are written atomically in the folder given (`Settings.check_cache`: `controles/` beside
+Prefect's cached results, in the project's `.prefect/` by default, removed by `make clean`); they hold
+outcomes (records and problems), never credentials. `recueil build` and `recueil check` share them.
 """
 
 from __future__ import annotations
@@ -17,30 +17,22 @@ import pickle
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
 
 from flows import load, manifest
 from flows.model import Network, Outcome
 
 # Enough for a 500-group edition checked several times; the least recently used go first beyond it.
 MAX_ENTRIES = 4096
-FOLDER = "controles"
-T = TypeVar("T")
 
 
-def _remembered(home: Path, key: str, compute: Callable[[], T]) -> T:
-    """The value stored under `key`, else `compute()`, stored; an unreadable entry is computed again."""
-    path = home / FOLDER / f"{key}.pickle"
+def _read(path: Path) -> object | None:
+    """The value stored at `path`, None when there is none or it cannot be read."""
     try:
         value = pickle.loads(path.read_bytes())
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError):
-        pass
-    else:
-        with contextlib.suppress(OSError):
-            os.utime(path)  # recently used: kept when the folder is pruned
-        return value
-    value = compute()
-    _store(path, value)
+        return None
+    with contextlib.suppress(OSError):
+        os.utime(path)  # recently used: kept when the folder is pruned
     return value
 
 
@@ -66,28 +58,36 @@ def _prune(folder: Path) -> None:
         old.unlink(missing_ok=True)
 
 
-def check(
-    home: Path,
-    fetched: load.Fetched,
-    network: Network | None,
-    compute: Callable[[load.Fetched, Network | None], Outcome],
-) -> Outcome:
-    """`compute(fetched, network)` (checking one workbook), remembered in the Prefect home `home`:
-    the same inputs, code and packages give the same outcome."""
-    key = manifest.fingerprint(
-        "check", fetched, network, manifest.code_digest(), manifest.package_versions()
-    )
-    return _remembered(home, key, lambda: compute(fetched, network))
+def _entry(folder: Path, *inputs: object) -> Path:
+    key = manifest.fingerprint(*inputs, manifest.code_digest(), manifest.package_versions())
+    return folder / f"{key}.pickle"
+
+
+def recall(folder: Path, fetched: load.Fetched, network: Network | None) -> Outcome | None:
+    """The outcome of an earlier check of the same workbook against the same network, by the same
+    code and packages, remembered in `folder`; None when there is none."""
+    value = _read(_entry(folder, "check", fetched, network))
+    return value if isinstance(value, Outcome) else None
+
+
+def remember(
+    folder: Path, fetched: load.Fetched, network: Network | None, outcome: Outcome
+) -> None:
+    """Keep the outcome of checking `fetched` against `network`, for `recall`."""
+    _store(_entry(folder, "check", fetched, network), outcome)
 
 
 def check_across(
-    home: Path,
+    folder: Path,
     network: Network,
     outcomes: dict[str, Outcome],
     compute: Callable[[Network, dict[str, Outcome]], dict[str, Outcome]],
 ) -> dict[str, Outcome]:
     """`compute(network, outcomes)` (the merged view's suite), remembered on the same terms."""
-    key = manifest.fingerprint(
-        "across", network, outcomes, manifest.code_digest(), manifest.package_versions()
-    )
-    return _remembered(home, key, lambda: compute(network, outcomes))
+    path = _entry(folder, "across", network, outcomes)
+    value = _read(path)
+    if isinstance(value, dict):
+        return value
+    value = compute(network, outcomes)
+    _store(path, value)
+    return value

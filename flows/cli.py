@@ -383,7 +383,7 @@ def _sheets_feedback(console: Console, arguments: argparse.Namespace, settings: 
         return USAGE_ERROR
     with console.status("Lecture et contrôle des classeurs dans Google Sheets…"):
         source = GoogleSource(network, connect(settings.google))
-        outcomes = check_source(source, settings.prefect_home)
+        outcomes = check_source(source, settings.check_cache)
     _problems_table(console, outcomes)
     with console.status("Écriture des onglets « Contrôles »…"):
         refused = write_feedback(
@@ -588,7 +588,7 @@ def _check(arguments: argparse.Namespace, settings: Settings) -> int:
         from flows.check import UsageError, check_path
 
         try:
-            outcomes = check_path(arguments.path, arguments.reseau, settings.prefect_home)
+            outcomes = check_path(arguments.path, arguments.reseau, settings.check_cache)
         except UsageError as error:
             console.print(f"[red]{_escape(str(error))}[/]")
             return USAGE_ERROR

@@ -61,6 +61,8 @@ class Settings:
     prefect_home: Path
     # PREFECT_API_URL: a Prefect server to use instead of the kept local one.
     api_url: str | None = None
+    # PREFECT_RESULTS_LOCAL_STORAGE_PATH: Prefect's cached results; None: `storage/` of the home.
+    results: Path | None = None
     google_network: str | None = None  # RECUEIL_GOOGLE_NETWORK: the network workbook by default
     publication_url: str | None = None  # RECUEIL_PUBLICATION_URL: where output/ is served
     server_idle_minutes: float | None = None  # RECUEIL_SERVER_IDLE_MINUTES; None: the server's own
@@ -71,6 +73,12 @@ class Settings:
     # The RECUEIL_GOOGLE_* set, by GoogleSettings field.
     google_limits: Mapping[str, float] = field(default_factory=dict)
     prefect: Mapping[str, str] = field(default_factory=dict)  # what apply_prefect() gives Prefect
+
+    @property
+    def check_cache(self) -> Path:
+        """Where checks are remembered (flows/checkcache.py): with Prefect's cached results (the
+        documents laid out), so that emptying those makes the next build cold."""
+        return (self.results or self.prefect_home / "storage") / "controles"
 
     @property
     def google(self) -> GoogleSettings:
@@ -103,6 +111,9 @@ def resolve(environ: Mapping[str, str] | None = None, dotenv: Path | None = None
     return Settings(
         prefect_home=prefect_home,
         api_url=given("PREFECT_API_URL"),
+        results=Path(results).expanduser()
+        if (results := given("PREFECT_RESULTS_LOCAL_STORAGE_PATH"))
+        else None,
         google_network=given("RECUEIL_GOOGLE_NETWORK"),
         publication_url=given("RECUEIL_PUBLICATION_URL"),
         server_idle_minutes=_idle_minutes(given("RECUEIL_SERVER_IDLE_MINUTES")),

@@ -11,6 +11,7 @@ import json
 import logging
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -116,18 +117,22 @@ class ValidationLog:
             self.results.append((workbook, tab, result))
 
 
+@dataclass(frozen=True)
+class Staged:
+    """One workbook's staged tabs (by code), as its suites check them."""
+
+    display: str
+    tabs: dict[str, list[Row]]
+    parameters: dict[str, Any]
+    centres: CentreIndex | None = None
+
+
 class Checks(Protocol):
-    """What checks a workbook's tabs and the merged view: `Checker`, or `checking.CheckProcess`."""
+    """What checks workbooks' tabs and the merged view: `Checker`, or `checking.CheckProcess`."""
 
     def check(
-        self,
-        kind: str,
-        display: str,
-        staged: dict[str, list[Row]],
-        parameters: dict[str, Any],
-        centres: CentreIndex | None = None,
-        log: ValidationLog | None = None,
-    ) -> list[Problem]: ...
+        self, kind: str, workbooks: list[Staged], log: ValidationLog | None = None
+    ) -> list[list[Problem]]: ...
 
     def check_view(
         self, rows: list[Row], displays: list[str], log: ValidationLog | None = None
@@ -151,6 +156,54 @@ def checker() -> Checker:
         return _create_checker()
 
 
+# Expectations whose verdict on a row depends on that row alone: the rows of many workbooks checked in
+# one frame get the verdicts each would get alone. A suite of only these (and row counts) is run once
+# for a whole edition's tabs, not once per workbook: a GX validation costs tens of milliseconds.
+ROW_BY_ROW = frozenset(
+    {
+        "expect_column_values_to_not_be_null",
+        "expect_column_values_to_be_null",
+        "expect_column_values_to_be_in_set",
+        "expect_column_values_to_match_regex",
+        "expect_column_values_to_be_between",
+        "expect_column_value_lengths_to_be_between",
+        "expect_column_pair_values_to_be_equal",
+        "expect_column_pair_values_a_to_be_greater_than_b",
+    }
+)
+# A tab's row count, checked for many workbooks at once as a column of counts, one row per workbook.
+ROW_COUNT = "expect_table_row_count_to_be_between"
+ROW_COUNT_COLUMN = "_table_rows"
+
+
+def _together(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """A stored suite as two that check many workbooks at once — the rows' expectations, and the row
+    counts' as a range of the count column — each keeping its place in the suite; None when an
+    expectation compares rows with each other (uniqueness, a share of rows)."""
+    rows: list[dict[str, Any]] = []
+    counts: list[dict[str, Any]] = []
+    for position, expectation in enumerate(data["expectations"]):
+        kind, kwargs = expectation["type"], expectation["kwargs"]
+        meta = {**expectation.get("meta", {}), "position": position}
+        if kind in ROW_BY_ROW and "mostly" not in kwargs:
+            rows.append({**expectation, "meta": meta})
+        elif kind == ROW_COUNT:
+            counts.append(
+                {
+                    "type": "expect_column_values_to_be_between",
+                    "kwargs": {"column": ROW_COUNT_COLUMN, **kwargs},
+                    "meta": {**meta, "row_count": True},
+                }
+            )
+        else:
+            return None
+    name = data["name"]
+    return (
+        {"name": f"{name} (lignes)", "expectations": rows},
+        {"name": f"{name} (nombre de lignes)", "expectations": counts},
+    )
+
+
 class Checker:
     """One Great Expectations context and the suites, loaded once, shared by every workbook."""
 
@@ -170,6 +223,12 @@ class Checker:
         self._batches = asset.add_batch_definition_whole_dataframe("tab")
         files = load_suite_files()
         self._suites = {name: gx.ExpectationSuite(**data) for name, data in files.items()}
+        self._together = {
+            name: (gx.ExpectationSuite(**rows), gx.ExpectationSuite(**counts))
+            for name, data in files.items()
+            if (split := _together(data)) is not None
+            for rows, counts in [split]
+        }
         self._columns = {
             name: {
                 e["kwargs"][key]
@@ -181,49 +240,105 @@ class Checker:
         }
 
     def check(
-        self,
-        kind: str,
-        display: str,
-        staged: dict[str, list[Row]],
-        parameters: dict[str, Any],
-        centres: CentreIndex | None = None,
-        log: ValidationLog | None = None,
-    ) -> list[Problem]:
-        """Run the suite of every staged tab of one workbook; failures as problems."""
+        self, kind: str, workbooks: list[Staged], log: ValidationLog | None = None
+    ) -> list[list[Problem]]:
+        """Run the suite of every staged tab of `workbooks` (all of one kind); failures as problems,
+        by workbook. The workbooks that share parameters are validated together, once per tab; with
+        a `log` (Data Docs: one result per workbook and tab), each on its own."""
+        if log is not None:
+            return [self._check_alone(kind, workbook, log) for workbook in workbooks]
+        found: list[list[Problem]] = [[] for _ in workbooks]
+        sharing: dict[str, list[int]] = {}
+        for index, workbook in enumerate(workbooks):
+            sharing.setdefault(repr(sorted(workbook.parameters.items())), []).append(index)
+        for indices in sharing.values():
+            together = self._check_together(kind, [workbooks[i] for i in indices])
+            for index, problems in zip(indices, together, strict=True):
+                found[index] = problems
+        return found
+
+    def _check_alone(self, kind: str, workbook: Staged, log: ValidationLog | None) -> list[Problem]:
         problems: list[Problem] = []
-        for code, rows in staged.items():
+        for code, rows in workbook.tabs.items():
             name = suite_name(kind, code)
-            suite = self._suites.get(name)
-            if suite is None:
+            if name not in self._suites:
+                continue
+            frame = self._frame(name, [(rows, workbook.tabs, workbook.centres)])
+            displays = [workbook.display] * max(1, len(rows))  # table-level failures name it too
+            tab = contract.tab_spec(kind, code).name
+            failed = self._validate(
+                self._suites[name], frame, rows, displays, tab, workbook.parameters, log
+            )
+            problems += [problem for _, _, problem in failed]
+        return problems
+
+    def _check_together(self, kind: str, workbooks: list[Staged]) -> list[list[Problem]]:
+        """Workbooks of one kind and the same parameters, each tab's rows validated in one frame."""
+        # Problems in a workbook's order: its tabs, each suite's expectations, the rows.
+        keyed: list[list[tuple[tuple[int, int, int], Problem]]] = [[] for _ in workbooks]
+        for code in dict.fromkeys(code for w in workbooks for code in w.tabs):
+            name = suite_name(kind, code)
+            if name not in self._suites:
                 continue
             tab = contract.tab_spec(kind, code).name
-            frame = self._frame(name, rows, staged, centres, self._columns[name])
-            displays = [display] * max(1, len(rows))  # table-level failures name the workbook too
-            problems += self._validate(name, frame, rows, displays, tab, parameters, log)
-        return problems
+            having = [(i, w) for i, w in enumerate(workbooks) if code in w.tabs]
+            place = {i: list(w.tabs).index(code) for i, w in having}
+            if name not in self._together:  # rows compared with each other: each workbook alone
+                for i, w in having:
+                    rows = w.tabs[code]
+                    frame = self._frame(name, [(rows, w.tabs, w.centres)])
+                    displays = [w.display] * max(1, len(rows))
+                    failed = self._validate(
+                        self._suites[name], frame, rows, displays, tab, w.parameters, None
+                    )
+                    keyed[i] += [((place[i], n, 0), p) for n, (_, _, p) in enumerate(failed)]
+                continue
+            by_row, by_count = self._together[name]
+            parameters = having[0][1].parameters
+            owners = [(i, r) for i, w in having for r in range(len(w.tabs[code]))]
+            rows = [row for _, w in having for row in w.tabs[code]]
+            displays = [workbooks[i].display for i, _ in owners]
+            if rows:
+                frame = self._frame(name, [(w.tabs[code], w.tabs, w.centres) for _, w in having])
+                for position, row, problem in self._validate(
+                    by_row, frame, rows, displays, tab, parameters, None
+                ):
+                    i, local = owners[row]
+                    keyed[i].append(((place[i], position, local), problem))
+            if by_count.expectations:
+                counts = self._count_frame([len(w.tabs[code]) for _, w in having])
+                for position, index, problem in self._validate(
+                    by_count, counts, [], [w.display for _, w in having], tab, parameters, None
+                ):
+                    i = having[index][0]
+                    keyed[i].append(((place[i], position, -1), problem))
+        return [[problem for _, problem in sorted(found, key=lambda k: k[0])] for found in keyed]
 
     def check_view(
         self, rows: list[Row], displays: list[str], log: ValidationLog | None = None
     ) -> list[tuple[int, Problem]]:
         """Run the merged view's suite: one row per printed group, failures by row index."""
-        frame = self._frame(VIEW_SUITE, rows, {}, None, self._columns[VIEW_SUITE])
-        problems = self._validate(VIEW_SUITE, frame, rows, displays, contract.FICHE.name, {}, log)
-        return [(displays.index(p.workbook), p) for p in problems]
+        frame = self._frame(VIEW_SUITE, [(rows, {}, None)])
+        failed = self._validate(
+            self._suites[VIEW_SUITE], frame, rows, displays, contract.FICHE.name, {}, log
+        )
+        return [(displays.index(p.workbook), p) for _, _, p in failed]
 
     def _validate(
         self,
-        name: str,
+        suite: Any,
         frame: pd.DataFrame,
         rows: list[Row],
         displays: list[str],
         tab: str,
         parameters: dict[str, Any],
         log: ValidationLog | None,
-    ) -> list[Problem]:
+    ) -> list[tuple[int, int, Problem]]:
+        """Each failure as (its expectation's place in the stored suite, its row or -1, problem)."""
         with self._lock:  # one GX context; its batch registry is not thread-safe
             batch = self._batches.get_batch(batch_parameters={"dataframe": frame})
             result = batch.validate(
-                self._suites[name],
+                suite,
                 result_format={
                     "result_format": "COMPLETE",
                     "unexpected_index_column_names": ["_row"],
@@ -232,39 +347,57 @@ class Checker:
             )
         if log is not None:
             log.keep(displays[0] if len(set(displays)) == 1 else "Vue du réseau", tab, result)
-        problems: list[Problem] = []
-        for outcome in result.results:
+        failed: list[tuple[int, int, Problem]] = []
+        for place, outcome in enumerate(result.results):
             if outcome.exception_info.get("raised_exception"):
                 raise RuntimeError(
-                    f"suite {name}: {outcome.exception_info.get('exception_message')}"
+                    f"suite {suite.name}: {outcome.exception_info.get('exception_message')}"
                 )
             if not outcome.success:
-                problems.extend(_problems(outcome, displays, tab, rows, parameters))
-        return problems
+                position = (outcome.expectation_config.meta or {}).get("position", place)
+                failed += [
+                    (position, row, problem)
+                    for row, problem in _problems(outcome, displays, tab, rows, parameters)
+                ]
+        return failed
 
-    @staticmethod
     def _frame(
+        self,
         name: str,
-        rows: list[Row],
-        staged: dict[str, list[Row]],
-        centres: CentreIndex | None,
-        columns: set[str],
+        tables: list[tuple[list[Row], dict[str, list[Row]], CentreIndex | None]],
     ) -> pd.DataFrame:
+        """One frame of the rows of one tab of several workbooks (its rows, all its staged tabs, its
+        centres), numbered in order by `_row`, with the columns the suite reads derived."""
         import pandas as pd
 
-        fields = sorted({f for row in rows for f in row.values})
-        data: dict[str, list[Any]] = {f: [row.get(f) or None for row in rows] for f in fields}
-        data["_row"] = list(range(len(rows)))
-        if name in DERIVED and rows:
-            data.update(DERIVED[name](rows, staged, centres))
-        for column in columns:
-            data.setdefault(column, [None] * len(rows))
-        return pd.DataFrame(data, dtype=object)
+        parts: list[tuple[int, dict[str, list[Any]]]] = []
+        for rows, staged, centres in tables:
+            fields = sorted({f for row in rows for f in row.values})
+            data: dict[str, list[Any]] = {f: [row.get(f) or None for row in rows] for f in fields}
+            if name in DERIVED and rows:
+                data.update(DERIVED[name](rows, staged, centres))
+            parts.append((len(rows), data))
+        columns = dict.fromkeys(
+            [*(c for _, data in parts for c in data), *sorted(self._columns[name])]
+        )
+        merged: dict[str, list[Any]] = {c: [] for c in columns}
+        for count, data in parts:
+            for column in columns:
+                merged[column] += data.get(column, [None] * count)
+        merged["_row"] = list(range(sum(count for count, _ in parts)))
+        return pd.DataFrame(merged, dtype=object)
+
+    @staticmethod
+    def _count_frame(counts: list[int]) -> pd.DataFrame:
+        import pandas as pd
+
+        return pd.DataFrame({ROW_COUNT_COLUMN: counts, "_row": list(range(len(counts)))})
 
 
 def _problems(
     outcome: Any, displays: list[str], tab: str, rows: list[Row], parameters: dict[str, Any]
-) -> list[Problem]:
+) -> list[tuple[int, Problem]]:
+    """A failed expectation's problems, each with the index of its row (-1 for the whole table)."""
     config = outcome.expectation_config
     meta = config.meta or {}
     kwargs = {
@@ -276,12 +409,28 @@ def _problems(
     severity = meta.get("severity", "error")
     column = meta.get("cell_of") or kwargs.get("column") or kwargs.get("column_A")
     failing = outcome.result.get("unexpected_index_list")
+    if meta.get("row_count"):  # one row per workbook: its count of rows
+        return [
+            (
+                index := int(failure["_row"]),
+                Problem(
+                    severity,
+                    displays[index],
+                    meta.get("message", config.type).format(
+                        **kwargs, observed=_plain(failure[ROW_COUNT_COLUMN])
+                    ),
+                    tab,
+                    meta.get("cell"),
+                ),
+            )
+            for failure in failing or ()
+        ]
     if not failing:
         message = meta.get("message", config.type).format(
             **kwargs, observed=outcome.result.get("observed_value")
         )
         cell = meta.get("cell")
-        return [Problem(severity, displays[0] if displays else "", message, tab, cell)]
+        return [(-1, Problem(severity, displays[0] if displays else "", message, tab, cell))]
     problems = []
     for failure in failing:
         index = int(failure["_row"])
@@ -291,7 +440,7 @@ def _problems(
         message = meta.get("message", config.type).format(**{**kwargs, **texts, **values})
         found = (row.get(column) or None) if column in row.values else None
         cell = row.cell(column) if column else None
-        problems.append(Problem(severity, displays[index], message, tab, cell, found))
+        problems.append((index, Problem(severity, displays[index], message, tab, cell, found)))
     return problems
 
 

@@ -38,7 +38,7 @@ def watch_sheets(google: str | None = None, out: str | None = None) -> PassRepor
         connect(settings.google),
         connect(settings.google, write=True),
         writing_remarks(settings.google),
-        home=settings.prefect_home,
+        check_cache=settings.check_cache,
     )
     if not report.network_read:
         raise NetworkUnreadable(describe(report)[0])

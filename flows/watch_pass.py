@@ -114,10 +114,10 @@ def watch_pass(
     write: Write = write_remarks,
     now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
     *,
-    home: Path,
+    check_cache: Path,
 ) -> PassReport:
     """One pass of the watch of the edition whose network workbook is `network`; checks are
-    remembered in the Prefect home `home`."""
+    remembered in the folder `check_cache`."""
     network_key = spreadsheet_id(network)
     state_path = find_state(out_dir, network_key)
     state = load_state(state_path)
@@ -134,7 +134,7 @@ def watch_pass(
 
     report.changed = True
     source.known = known
-    remembered = Remembered(home)
+    remembered = Remembered(check_cache)
     edition = check_edition(source, out=out_dir, check=remembered.check, across=remembered.across)
     network_fetched = edition.fetched[0]
     if network_fetched.workbook is None:

@@ -10,14 +10,19 @@ from pathlib import Path
 
 import pytest
 
-from flows import checkcache
 from tests.helpers import EDITION_2024
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def _cache(home: Path) -> Path:
+    """Where checks are remembered when Prefect's home and results are in `home`."""
+    return home / "storage" / "controles"
+
+
 def _check(path: Path, home: Path) -> tuple[int, str, list[str]]:
-    """`recueil check PATH` in a new process; its exit code, output and the heavy modules it imported."""
+    """`recueil check PATH` in a new process, Prefect's home and results in `home`; its exit code,
+    output and the heavy modules it imported."""
     probe = (
         "import sys\n"
         "from flows.cli import main\n"
@@ -32,7 +37,11 @@ def _check(path: Path, home: Path) -> tuple[int, str, list[str]]:
         capture_output=True,
         text=True,
         timeout=180,
-        env={**os.environ, "PREFECT_HOME": str(home)},
+        env={
+            **os.environ,
+            "PREFECT_HOME": str(home),
+            "PREFECT_RESULTS_LOCAL_STORAGE_PATH": str(home / "storage"),
+        },
     )
     assert "Traceback" not in done.stderr, done.stderr
     heavy = next(line for line in done.stdout.splitlines() if line.startswith("HEAVY"))
@@ -52,7 +61,7 @@ def test_an_unchanged_workbook_is_answered_without_great_expectations(
     home = tmp_path / "home"
     code, first, heavy = _check(edition / "gt-cosoter", home)
     assert code == 0 and "great_expectations" in heavy
-    assert list((home / checkcache.FOLDER).glob("*.pickle"))
+    assert list(_cache(home).glob("*.pickle"))
     code, again, heavy = _check(edition / "gt-cosoter", home)
     assert code == 0 and heavy == []
     assert again.replace("HEAVY", "") == first.replace("HEAVY great_expectations pandas", "")
@@ -84,11 +93,28 @@ def test_an_unchanged_edition_is_answered_without_great_expectations(
 def test_an_unreadable_entry_is_checked_again(edition: Path, tmp_path: Path) -> None:
     from flows.check import check_path
 
-    first = check_path(edition / "gt-cosoter", None, tmp_path / "home")
-    entries = list((tmp_path / "home" / checkcache.FOLDER).glob("*.pickle"))
+    cache = _cache(tmp_path / "home")
+    first = check_path(edition / "gt-cosoter", None, cache)
+    entries = list(cache.glob("*.pickle"))
     assert len(entries) == 2  # the network and the group
     for entry in entries:
         entry.write_bytes(b"\x80\x05coupure")
-    assert check_path(edition / "gt-cosoter", None, tmp_path / "home") == first
+    assert check_path(edition / "gt-cosoter", None, cache) == first
     assert all(entry.read_bytes() != b"\x80\x05coupure" for entry in entries)
-    assert not list((tmp_path / "home" / checkcache.FOLDER).glob(".*"))  # no half-written entry
+    assert not list(cache.glob(".*"))  # no half-written entry
+
+
+def test_a_build_remembers_its_checks_for_the_next_check(
+    edition: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A group that runs `recueil check` on a workbook the last build read gets its answer at once."""
+    from flows.build import build_edition
+
+    home = tmp_path / "home"
+    monkeypatch.setenv("PREFECT_RESULTS_LOCAL_STORAGE_PATH", str(home / "storage"))
+    report = build_edition(source=str(edition), out=str(tmp_path / "out"))
+    assert report.exit_code == 0
+    assert len(list(_cache(home).glob("*.pickle"))) >= len(report.outcomes)
+    code, output, heavy = _check(edition / "gt-sante.xlsx", home)
+    assert code == 0 and heavy == [], output
+    assert "Santé" in output
