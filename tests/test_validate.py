@@ -216,3 +216,36 @@ def test_programme_partners_contact_and_licence() -> None:
     printed = outcome.record.programme
     assert printed.partners == ("ANCT", "Banque des territoires")
     assert (printed.contact, printed.licence) == ("coordination chez rncrpv", "CC BY 4.0")
+
+
+def test_workbooks_checked_together_get_what_each_gets_alone() -> None:
+    """One validation per tab for many workbooks finds, workbook by workbook and in the same order,
+    what validating each on its own finds (a ValidationLog makes each one validated alone)."""
+    from flows.check import check_workbooks
+    from flows.validate import ValidationLog
+
+    network = network_2024()
+    faults = [
+        with_label("Nombre de CRPV impliqués", "99 CRPV"),
+        with_label("Contact", "pas une adresse"),
+        SANTE_FICHE,
+        with_label("Nombre de réunions", "Entre 5 et 3"),
+    ]
+    fetched = [
+        Fetched(
+            "group",
+            f"Santé {n}",
+            f"gt-sante-{n}",
+            workbook(tab("Fiche", *fiche), tab("Travaux", *SANTE_TRAVAUX[: 1 if n == 2 else None])),
+        )
+        for n, fiche in enumerate(faults)
+    ]
+    together = check_workbooks(fetched, network)
+    alone = [check_workbook(f, network, log=ValidationLog()) for f in fetched]
+    assert together == alone
+    empty = [p for p in together[2].problems if p.tab == "Travaux"]
+    assert [(p.cell, p.message) for p in empty] == [
+        ("A2", "au moins un sujet de travail est attendu (une ligne par sujet)")
+    ]
+    assert together[0].record is None and together[1].record is not None
+    assert {p.severity for p in together[1].problems} == {"warning"}
