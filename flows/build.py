@@ -19,7 +19,7 @@ from prefect.utilities.annotations import quote
 
 from flows import artifacts, checking, diff, fallback, layout, manifest, progress, publish, render
 from flows import report as checks
-from flows.check import EditionCheck, check_edition, check_workbooks
+from flows.check import EditionCheck, Remembered, check_edition, check_workbooks
 from flows.load import Fetched, Wanted, fetch_wanted
 from flows.merge import NetworkView, merge
 from flows.model import (
@@ -91,6 +91,14 @@ def _check_tasks(remembered: Path | None, checks: Checks | None):
         return check_task(label, quote(fetched), network, log, quote(checks), remembered)
 
     return run
+
+
+def _across(remembered: Path | None, checks: Checks | None):
+    """The merged view's suite, remembered like each workbook's checks unless Data Docs are asked for
+    (they need GX's results): a build whose checks are all remembered needs no Great Expectations."""
+    if remembered is not None:
+        return Remembered(remembered, checks).across
+    return lambda network, outcomes, log: check_across(network, outcomes, log, checks)
 
 
 @task(name="données-valides", task_run_name="données valides", cache_policy=NO_CACHE)
@@ -230,7 +238,7 @@ def build_edition(
                 read=_read_tasks,
                 # Data Docs need every validation run again: remembered outcomes would skip them.
                 check=_check_tasks(None if data_docs else settings.check_cache, checks),
-                across=lambda network, outcomes, log: check_across(network, outcomes, log, checks),
+                across=_across(None if data_docs else settings.check_cache, checks),
                 clock=clock,
             )
             if checked.record is not None:

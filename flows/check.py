@@ -190,20 +190,25 @@ def read_each(source: Source, wanted: list[Wanted]) -> Iterator[Fetched]:
 
 @dataclass(frozen=True)
 class Remembered:
-    """Checks remembered by content in `folder` (flows/checkcache.py, `Settings.check_cache`)."""
+    """Checks remembered by content in `folder` (flows/checkcache.py, `Settings.check_cache`), made
+    by `checks` (else in this process) when they are not."""
 
     folder: Path
+    checks: Checks | None = None
 
     def check(
         self, fetched: list[Fetched], network: Network | None, log: ValidationLog | None = None
     ) -> list[Outcome]:
         """Each workbook checked, or its outcome remembered from an earlier check of the same content."""
-        return check_workbooks(fetched, network, log, remembered=self.folder)
+        return check_workbooks(fetched, network, log, self.checks, remembered=self.folder)
 
     def across(
         self, network: Network, outcomes: dict[str, Outcome], log: ValidationLog | None = None
     ) -> dict[str, Outcome]:
-        return checkcache.check_across(self.folder, network, outcomes, check_across)
+        """The merged view's suite, or its outcome remembered for the same network and outcomes."""
+        return checkcache.check_across(
+            self.folder, network, outcomes, lambda n, o: check_across(n, o, log, self.checks)
+        )
 
 
 def check_edition(

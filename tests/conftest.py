@@ -57,7 +57,15 @@ if CONTROLLER:
 
 @pytest.fixture(scope="session", autouse=True)
 def prefect_server() -> str:
-    """The run's Prefect API, once it answers."""
+    """The run's Prefect API, once it answers.
+
+    Great Expectations is loaded first, as the first in-process build would load it: the `recueil`
+    commands the tests run in their own process then check there, like those builds, instead of
+    starting a checks' process (flows/checking.py) that loads it again for every command. That
+    process is tested by test_checking.py and by every `recueil build` the tests run as a process.
+    """
+    import great_expectations  # noqa: F401
+
     from flows import server
 
     local = server.find(PREFECT_HOME)

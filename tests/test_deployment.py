@@ -44,8 +44,7 @@ def server(tmp_path_factory: pytest.TempPathFactory):
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "DO_NOT_TRACK": "1",
         "PREFECT_LOGGING_LEVEL": "WARNING",
-        "PREFECT_RESULTS_LOCAL_STORAGE_PATH": str(home / "storage"),
-    }
+    }  # the run's cached checks and documents: these tests are about deployments, not the build
     process = subprocess.Popen(
         [*PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(port)],
         env={k: v for k, v in env.items() if k != "PREFECT_API_URL"},

@@ -37,13 +37,10 @@ def home(tmp_path: Path):
 
 
 def environment_of(home: Path) -> dict[str, str]:
-    """The tests' environment, but recueil's server of `home` instead of the run's."""
+    """The tests' environment, but recueil's server of `home` instead of the run's (its cached
+    checks and documents stay the run's: these builds are about the server)."""
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
-    return env | {
-        "PREFECT_HOME": str(home),
-        "PREFECT_RESULTS_LOCAL_STORAGE_PATH": str(home / "storage"),
-        "COLUMNS": "200",
-    }
+    return env | {"PREFECT_HOME": str(home), "COLUMNS": "200"}
 
 
 def recueil(home: Path, *arguments: str, **environment: str) -> subprocess.CompletedProcess[str]:
