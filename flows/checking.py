@@ -72,6 +72,7 @@ class CheckProcess:
         theirs.close()
         self._lock = threading.Lock()
         self._interrupted = False
+        self._used = False
 
     @property
     def pid(self) -> int | None:
@@ -89,6 +90,7 @@ class CheckProcess:
     def _call(self, name: str, arguments: tuple[Any, ...], log: ValidationLog | None) -> Any:
         assert log is None, "GX results stay in the process that keeps them"
         with self._lock:
+            self._used = True
             try:
                 if self._process is None:
                     raise EOFError
@@ -103,12 +105,13 @@ class CheckProcess:
         return answer
 
     def close(self, interrupted: bool = False) -> None:
-        """Stop the process: it ends when the pipe closes; at once when the build was interrupted."""
+        """Stop the process: it ends when the pipe closes; at once when the build was interrupted or
+        never needed it (every check remembered), rather than once GX is imported."""
         process, self._process = self._process, None
         if process is None:
             return
-        if interrupted:
-            self._interrupted = True
+        if interrupted or not self._used:
+            self._interrupted = interrupted
             process.terminate()
         self._connection.close()
         process.join(timeout=10)

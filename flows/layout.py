@@ -42,6 +42,7 @@ class Workers:
     def __init__(self, count: int | None = None) -> None:
         self.count = min(2, os.cpu_count() or 1) if count is None else count
         self._pool: ProcessPoolExecutor | None = None
+        self._used = False
         if self.count > 0:
             # spawn: never fork a process that runs threads (Prefect's, the checker's warm-up).
             self._pool = ProcessPoolExecutor(
@@ -62,15 +63,17 @@ class Workers:
             except Exception as error:
                 done.set_exception(error)
             return done
+        self._used = True
         return self._pool.submit(_lay_out, html)
 
     def lay_out(self, html: str) -> bytes:
         return self.submit(html).result()
 
     def close(self, interrupted: bool = False) -> None:
-        """Stop the workers (at once when the build was interrupted)."""
+        """Stop the workers: at once when the build was interrupted or had nothing to lay out (an
+        unchanged edition), rather than after their imports."""
         pool, self._pool = self._pool, None
-        stop_pool(pool, interrupted)
+        stop_pool(pool, interrupted or not self._used)
 
     def __enter__(self) -> Workers:
         return self

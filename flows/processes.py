@@ -44,8 +44,8 @@ def follow_parent(parent: int) -> None:
 
 
 def stop_pool(pool: Executor | None, interrupted: bool) -> None:
-    """Stop a pool of helper processes: idle ones exit at once; when the build was interrupted,
-    busy ones too."""
+    """Stop a pool of helper processes: idle ones exit at once; when the build was interrupted (or
+    gave them nothing to do: they may still be importing), busy ones too."""
     if pool is None:
         return
     if interrupted:

@@ -223,12 +223,9 @@ class Checker:
         self._batches = asset.add_batch_definition_whole_dataframe("tab")
         files = load_suite_files()
         self._suites = {name: gx.ExpectationSuite(**data) for name, data in files.items()}
-        self._together = {
-            name: (gx.ExpectationSuite(**rows), gx.ExpectationSuite(**counts))
-            for name, data in files.items()
-            if (split := _together(data)) is not None
-            for rows, counts in [split]
-        }
+        self._files = files
+        self._together: dict[str, tuple[Any, Any] | None] = {}  # made on first use: a check of
+        # one workbook (`recueil check`) never needs them
         self._columns = {
             name: {
                 e["kwargs"][key]
@@ -245,7 +242,7 @@ class Checker:
         """Run the suite of every staged tab of `workbooks` (all of one kind); failures as problems,
         by workbook. The workbooks that share parameters are validated together, once per tab; with
         a `log` (Data Docs: one result per workbook and tab), each on its own."""
-        if log is not None:
+        if log is not None or len(workbooks) == 1:  # alone, a workbook needs no suites split
             return [self._check_alone(kind, workbook, log) for workbook in workbooks]
         found: list[list[Problem]] = [[] for _ in workbooks]
         sharing: dict[str, list[int]] = {}
@@ -283,7 +280,8 @@ class Checker:
             tab = contract.tab_spec(kind, code).name
             having = [(i, w) for i, w in enumerate(workbooks) if code in w.tabs]
             place = {i: list(w.tabs).index(code) for i, w in having}
-            if name not in self._together:  # rows compared with each other: each workbook alone
+            together = self._together_suites(name)
+            if together is None:  # rows compared with each other: each workbook alone
                 for i, w in having:
                     rows = w.tabs[code]
                     frame = self._frame(name, [(rows, w.tabs, w.centres)])
@@ -293,7 +291,7 @@ class Checker:
                     )
                     keyed[i] += [((place[i], n, 0), p) for n, (_, _, p) in enumerate(failed)]
                 continue
-            by_row, by_count = self._together[name]
+            by_row, by_count = together
             parameters = having[0][1].parameters
             owners = [(i, r) for i, w in having for r in range(len(w.tabs[code]))]
             rows = [row for _, w in having for row in w.tabs[code]]
@@ -313,6 +311,16 @@ class Checker:
                     i = having[index][0]
                     keyed[i].append(((place[i], position, -1), problem))
         return [[problem for _, problem in sorted(found, key=lambda k: k[0])] for found in keyed]
+
+    def _together_suites(self, name: str) -> tuple[Any, Any] | None:
+        if name not in self._together:
+            import great_expectations as gx
+
+            split = _together(self._files[name])
+            self._together[name] = (
+                None if split is None else tuple(gx.ExpectationSuite(**s) for s in split)
+            )
+        return self._together[name]
 
     def check_view(
         self, rows: list[Row], displays: list[str], log: ValidationLog | None = None

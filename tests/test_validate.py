@@ -220,10 +220,8 @@ def test_programme_partners_contact_and_licence() -> None:
 
 def test_workbooks_checked_together_get_what_each_gets_alone() -> None:
     """One validation per tab for many workbooks finds, workbook by workbook and in the same order,
-    what validating each on its own finds (a ValidationLog makes each one validated alone)."""
+    what validating each on its own finds."""
     from flows.check import check_workbooks
-    from flows.validate import ValidationLog
-
     network = network_2024()
     faults = [
         with_label("Nombre de CRPV impliqués", "99 CRPV"),
@@ -241,7 +239,7 @@ def test_workbooks_checked_together_get_what_each_gets_alone() -> None:
         for n, fiche in enumerate(faults)
     ]
     together = check_workbooks(fetched, network)
-    alone = [check_workbook(f, network, log=ValidationLog()) for f in fetched]
+    alone = [check_workbook(f, network) for f in fetched]
     assert together == alone
     empty = [p for p in together[2].problems if p.tab == "Travaux"]
     assert [(p.cell, p.message) for p in empty] == [
