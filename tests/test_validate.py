@@ -222,6 +222,7 @@ def test_workbooks_checked_together_get_what_each_gets_alone() -> None:
     """One validation per tab for many workbooks finds, workbook by workbook and in the same order,
     what validating each on its own finds."""
     from flows.check import check_workbooks
+
     network = network_2024()
     faults = [
         with_label("Nombre de CRPV impliqués", "99 CRPV"),
