@@ -47,12 +47,32 @@ os.environ["RECUEIL_LAYOUT_PROCESSES"] = "0"
 # Then the project's settings, as the command applies them (offline, quiet), for the flows run here.
 apply_prefect(resolve())
 
+# A Prefect database migrated once, for the tests that start servers of their own (tests/helpers.py
+# `prefect_home`): migrating a new one takes a server about five of its ten seconds to start.
+TEMPLATE_HOME = RUN_FOLDER / "prefect-modele"
+
 if CONTROLLER:
+    import subprocess
+    import sys
+
     from flows import server as _server
 
     os.environ.pop("PREFECT_API_URL", None)
     _local, _use, _ = _server.start(PREFECT_HOME, port=0, idle_minutes=IDLE_MINUTES)
     os.environ["PREFECT_API_URL"] = _local.api_url
+    TEMPLATE_HOME.mkdir()
+    _template = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import pathlib, subprocess, sys\n"
+            "subprocess.run([sys.executable, '-m', 'prefect', 'server', 'database', 'upgrade', '-y'],"
+            " check=True, capture_output=True)\n"
+            f"pathlib.Path({str(TEMPLATE_HOME / 'pret')!r}).touch()\n",
+        ],
+        env={k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+        | {"PREFECT_HOME": str(TEMPLATE_HOME)},
+    )
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -107,6 +127,8 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
     server.stop(PREFECT_HOME)
     _use.release()
+    _template.kill()
+    _template.wait()
     shutil.rmtree(RUN_FOLDER, ignore_errors=True)
 
 

@@ -18,7 +18,7 @@ import pytest
 
 from flows import cli
 from flows.settings import ROOT
-from tests.helpers import free_port
+from tests.helpers import free_port, prefect_home
 
 PREFECT = [sys.executable, "-m", "prefect"]
 
@@ -34,7 +34,7 @@ def healthy(api: str) -> bool:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory):
     """A real Prefect server on 127.0.0.1 with its own SQLite database, and the environment to use it."""
-    home = tmp_path_factory.mktemp("prefect-server")
+    home = prefect_home(tmp_path_factory.mktemp("prefect-server"))
     port = free_port()
     api = f"http://127.0.0.1:{port}/api"
     env = {

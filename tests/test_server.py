@@ -22,7 +22,7 @@ import pytest
 from flows import cli, server
 from flows.processes import alive
 from flows.settings import ROOT
-from tests.helpers import free_port
+from tests.helpers import free_port, prefect_home
 
 BUNDLED = ROOT / "sources" / "editions" / "2024"
 
@@ -30,7 +30,7 @@ BUNDLED = ROOT / "sources" / "editions" / "2024"
 @pytest.fixture
 def home(tmp_path: Path):
     """A Prefect home of its own; whatever server a test leaves in it is stopped."""
-    folder = tmp_path / "prefect"
+    folder = prefect_home(tmp_path / "prefect")
     yield folder
     stopped = server.stop(folder)
     assert stopped is None, "the test left its server running"
@@ -158,7 +158,7 @@ def test_the_server_stops_itself_after_its_idle_time(home: Path) -> None:
 def test_two_checkouts_starting_at_once_get_a_port_each(tmp_path: Path) -> None:
     # Two projects on one machine (two checkouts, or a test run beside a build): each has its own
     # home and server; started at the same moment, both would pick the preferred port as free.
-    homes = [tmp_path / "un", tmp_path / "deux"]
+    homes = [prefect_home(tmp_path / "un"), prefect_home(tmp_path / "deux")]
     wanted = free_port()  # the preferred port may be another server's here
     started = [server.start(home, port=wanted, idle_minutes=5) for home in homes]
     try:
