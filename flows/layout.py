@@ -20,9 +20,10 @@ def _prepare(parent: int) -> None:
     """Run once in each worker: imports done ahead."""
     follow_parent(parent)
     import pikepdf  # noqa: F401
-    import weasyprint  # noqa: F401
 
-    from flows import render  # noqa: F401
+    from flows import render
+
+    render.load_weasyprint()
 
 
 def _lay_out(html: str) -> bytes:

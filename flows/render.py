@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import sys
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -101,6 +102,29 @@ def document_html(template: str, network: Network, **context: Any) -> str:
     return typography.keep_whole(page, names)
 
 
+def load_weasyprint() -> None:
+    """Import WeasyPrint, its system libraries opened by their Linux names at once.
+
+    WeasyPrint tries several names for each library (Linux, macOS, Windows); cffi hands each name that
+    is not a file name to `ctypes.util.find_library`, which runs ldconfig, then gcc: 0.3 s of the
+    0.65 s import here, paid again by each layout worker of every build. Every list also holds the
+    Linux soname (`libpango-1.0.so.0`), which the dynamic loader finds by itself (LD_LIBRARY_PATH
+    included), so on Linux that search is skipped while WeasyPrint is imported.
+    """
+    if "weasyprint" in sys.modules or not sys.platform.startswith("linux"):
+        import weasyprint  # noqa: F401
+
+        return
+    import ctypes.util
+
+    search = ctypes.util.find_library
+    ctypes.util.find_library = lambda name: None
+    try:
+        import weasyprint  # noqa: F401
+    finally:
+        ctypes.util.find_library = search
+
+
 def _fetcher() -> Any:
     from weasyprint.urls import URLFetcher
 
@@ -150,6 +174,7 @@ def pdf_bytes(html: str) -> bytes:
 
     The same HTML gives the same bytes: dates come from the page's `dcterms.created`, the data's date.
     """
+    load_weasyprint()
     from weasyprint import HTML
 
     created = re.search(r'<meta name="dcterms.created" content="([0-9-]+)"', html)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -72,3 +73,25 @@ def _command(pid: int) -> str:
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
     except OSError:
         return ""
+
+
+def test_weasyprint_opens_its_libraries_without_searching_for_them() -> None:
+    # ctypes' search runs ldconfig then gcc for each of the names WeasyPrint tries: half its import.
+    probe = (
+        "import ctypes.util, json\n"
+        "asked = []\n"
+        "def search(name):\n"
+        "    asked.append(name)\n"
+        "    return None\n"
+        "ctypes.util.find_library = search\n"
+        "from flows import render\n"
+        "render.load_weasyprint()\n"
+        "from weasyprint.text.ffi import pango\n"
+        "print(json.dumps({'asked': asked, 'restored': ctypes.util.find_library is search,\n"
+        "                  'pango': pango.pango_version() > 0}))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {"asked": [], "restored": True, "pango": True}
