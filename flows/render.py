@@ -6,6 +6,7 @@ import datetime as dt
 import os
 import re
 import sys
+import threading
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -147,9 +148,16 @@ def _fetcher() -> Any:
     return TemplatesOnly(allowed_protocols=("file", "data"), timeout=1)
 
 
+# SOURCE_DATE_EPOCH is set for the time of each PDF's layout (`_epoch_for_fonts`): whoever reads or
+# sets it holds this lock, so that documents laid out in threads of one process (no layout workers)
+# never read each other's date.
+_EPOCH = threading.Lock()
+
+
 def source_epoch(date: dt.date) -> int:
     """The timestamp embedded where a file format wants one: SOURCE_DATE_EPOCH, else the data's date."""
-    given = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    with _EPOCH:
+        given = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if given.isdigit():
         return int(given)
     return int(dt.datetime.combine(date, dt.time(), tzinfo=dt.UTC).timestamp())
@@ -158,15 +166,16 @@ def source_epoch(date: dt.date) -> int:
 @contextmanager
 def _epoch_for_fonts(epoch: int) -> Iterator[None]:
     """fontTools stamps each subset font's `head.modified` with SOURCE_DATE_EPOCH, else with now."""
-    before = os.environ.get("SOURCE_DATE_EPOCH")
-    os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
-    try:
-        yield
-    finally:
-        if before is None:
-            del os.environ["SOURCE_DATE_EPOCH"]
-        else:
-            os.environ["SOURCE_DATE_EPOCH"] = before
+    with _EPOCH:
+        before = os.environ.get("SOURCE_DATE_EPOCH")
+        os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
+        try:
+            yield
+        finally:
+            if before is None:
+                del os.environ["SOURCE_DATE_EPOCH"]
+            else:
+                os.environ["SOURCE_DATE_EPOCH"] = before
 
 
 def pdf_bytes(html: str) -> bytes:

@@ -27,6 +27,12 @@ from tests.helpers import free_port, prefect_home
 BUNDLED = ROOT / "sources" / "editions" / "2024"
 
 
+@pytest.fixture(scope="module")
+def prefect_server() -> None:
+    """Not the run's server (tests/conftest.py): these tests start their own, and need not wait for
+    the run's to answer before they begin."""
+
+
 @pytest.fixture
 def home(tmp_path: Path):
     """A Prefect home of its own; whatever server a test leaves in it is stopped."""
