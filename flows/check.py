@@ -70,6 +70,7 @@ def check_workbooks(
         try:
             parsed, parameters, centres = _parse(item, display, network)
         except Exception as error:  # a defect of ours must cost one workbook, never the build
+            logger.exception("checking %s failed", item.sheet)
             outcomes[index] = _not_checked(item, display, error)
             continue
         staged = Staged(display, parsed.staged, parameters, centres)
@@ -110,7 +111,7 @@ def _run_suites(
 
 
 def _not_checked(fetched: Fetched, display: str, error: Exception) -> Outcome:
-    logger.error("checking %s failed: %r", fetched.sheet, error)
+    """The workbook left out for a defect of ours (logged where it was met), said in French."""
     message = (
         f"le classeur n'a pas pu être contrôlé (erreur interne {type(error).__name__}) : "
         "signalez-le à la coordination"

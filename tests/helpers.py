@@ -84,3 +84,20 @@ def prefect_home(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(template / "prefect.db", folder / "prefect.db")
     return folder
+
+
+def run_probe(code: str, timeout: float = 120, **kwargs: object):
+    """`code` run by this Python in a new process from the project's root, its output captured: what
+    a fresh process imports or does, beyond this test process's state."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        **kwargs,
+    )

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from flows import layout, render
 from flows.processes import alive
+from tests.helpers import run_probe
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = (
@@ -90,8 +91,6 @@ def test_weasyprint_opens_its_libraries_without_searching_for_them() -> None:
         "print(json.dumps({'asked': asked, 'restored': ctypes.util.find_library is search,\n"
         "                  'pango': pango.pango_version() > 0}))\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120
-    )
+    done = run_probe(probe)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == {"asked": [], "restored": True, "pango": True}

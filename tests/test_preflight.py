@@ -5,15 +5,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from flows import preflight
 from flows.cli import main
-from tests.helpers import EDITION_2024
+from tests.helpers import EDITION_2024, run_probe
 
 ROOT = Path(__file__).resolve().parent.parent
 OPTIONS = {"year": None, "strict": False}
@@ -38,9 +36,7 @@ def test_an_unchanged_rebuild_imports_nothing_heavy(published: tuple[Path, Path]
         "print('HEAVY', heavy)\n"
         "sys.exit(code)\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120
-    )
+    done = run_probe(probe)
     assert done.returncode == 0, done.stderr
     assert "Rien de nouveau" in done.stdout
     assert "HEAVY []" in done.stdout
