@@ -114,16 +114,39 @@ def load_weasyprint() -> None:
     """
     if "weasyprint" in sys.modules or not sys.platform.startswith("linux"):
         import weasyprint  # noqa: F401
+    else:
+        import ctypes.util
 
+        search = ctypes.util.find_library
+        ctypes.util.find_library = lambda name: None
+        try:
+            import weasyprint  # noqa: F401
+        finally:
+            ctypes.util.find_library = search
+    _remember_page_references()
+
+
+def _remember_page_references() -> None:
+    """pydyf 0.13 rebuilds the tuple of every page's reference each time `PDF.page_references` is
+    read, and WeasyPrint's tagger reads it for each structure element: pages × elements, 20 s of a
+    392-page programme under the profiler (bench/PROFILE.md). The tuple is kept until a page is added;
+    the bytes written are the same (tests/test_layout.py)."""
+    import pydyf
+
+    computed = pydyf.PDF.page_references
+    if getattr(computed.fget, "remembered", False):
         return
-    import ctypes.util
 
-    search = ctypes.util.find_library
-    ctypes.util.find_library = lambda name: None
-    try:
-        import weasyprint  # noqa: F401
-    finally:
-        ctypes.util.find_library = search
+    def page_references(pdf: Any) -> tuple[bytes, ...]:
+        count = len(pdf.pages["Kids"])
+        kept = pdf.__dict__.get("_recueil_page_references")
+        if kept is None or kept[0] != count:
+            kept = (count, computed.fget(pdf))
+            pdf.__dict__["_recueil_page_references"] = kept
+        return kept[1]
+
+    page_references.remembered = True  # type: ignore[attr-defined]
+    pydyf.PDF.page_references = property(page_references)
 
 
 def _fetcher() -> Any:

@@ -94,3 +94,41 @@ def test_weasyprint_opens_its_libraries_without_searching_for_them() -> None:
     done = run_probe(probe)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == {"asked": [], "restored": True, "pango": True}
+
+
+def test_page_references_are_kept_until_a_page_is_added_and_the_pdf_is_unchanged():
+    # pydyf rebuilds the references of every page on each read, once per structure element.
+    probe = (
+        "import hashlib, json, os, pydyf\n"
+        "os.environ['SOURCE_DATE_EPOCH'] = '1700000000'  # fontTools stamps fonts with it\n"
+        "original = pydyf.PDF.page_references\n"
+        "from flows import render\n"
+        "render.load_weasyprint()\n"
+        "from weasyprint import HTML\n"
+        "html = '<html lang=fr><title>t</title><h1>Titre</h1>' + '<p>mot</p>' * 400\n"
+        "def digest():\n"
+        "    pdf = HTML(string=html).write_pdf(pdf_variant='pdf/ua-1', pdf_identifier=b'x')\n"
+        "    return hashlib.sha256(pdf).hexdigest()\n"
+        "patched = pydyf.PDF.page_references\n"
+        "remembered = digest()\n"
+        "pdf = pydyf.PDF()\n"
+        "first = pdf.page_references\n"
+        "pdf.add_page(pydyf.Dictionary({'Type': '/Page'}))\n"
+        "second = pdf.page_references\n"
+        "pydyf.PDF.page_references = original\n"
+        "expected, rebuilt = pdf.page_references, digest()\n"
+        "print(json.dumps({'patched': patched is not original, 'first': len(first),\n"
+        "                  'same': second == expected, 'kept': second is pdf.__dict__['_recueil_page_references'][1],\n"
+        "                  'count': len(second), 'bytes': remembered == rebuilt}))\n"
+    )
+    done = run_probe(probe)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result == {
+        "patched": True,
+        "first": 0,
+        "same": True,
+        "kept": True,
+        "count": 1,
+        "bytes": True,
+    }
