@@ -104,7 +104,8 @@ def document_html(template: str, network: Network, **context: Any) -> str:
 
 
 def load_weasyprint() -> None:
-    """Import WeasyPrint, its system libraries opened by their Linux names at once.
+    """Import WeasyPrint, its system libraries opened by their Linux names at once, and keep pydyf's
+    page references between reads (`_remember_page_references`).
 
     WeasyPrint tries several names for each library (Linux, macOS, Windows); cffi hands each name that
     is not a file name to `ctypes.util.find_library`, which runs ldconfig, then gcc: 0.3 s of the
