@@ -295,3 +295,29 @@ def test_bundled_contributions_open_with_their_notice(documents) -> None:
             assert first.startswith("Exemple illustratif\u00a0: ces pratiques ne décrivent pas"), (
                 name
             )
+
+
+def test_contents_page_numbers_close_each_entry_at_the_margin(documents) -> None:
+    """Each page number ends at the text area's right edge, on the line of its entry's last words
+    (the contents are laid out without flex: the number sits in the line's right padding)."""
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(documents["programme"])
+    page = document[1]
+    text = page.get_textpage()
+    right_margin = page.get_width() - 20 / 25.4 * 72
+    lines: dict[int, list[tuple[float, str]]] = {}
+    for n in range(text.count_chars()):
+        char = text.get_text_range(n, 1)
+        if not char.isspace():
+            _, bottom, right, _ = text.get_charbox(n, loose=True)
+            lines.setdefault(round(bottom), []).append((right, char))
+    document.close()
+    heading = max(y for y, chars in lines.items() if "".join(c for _, c in chars) == "Sommaire")
+    below = [sorted(chars) for y, chars in sorted(lines.items(), reverse=True) if y < heading]
+    numbered = [chars for chars in below if chars[-1][1].isdigit()]
+    assert len(numbered) >= 12 + 5  # every group, every section
+    for chars in numbered:
+        line = "".join(char for _, char in chars)
+        assert abs(chars[-1][0] - right_margin) < 0.5, line
+        assert any(char.isalpha() for char in line), line  # never a number alone on its line

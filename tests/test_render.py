@@ -139,3 +139,46 @@ def test_hostile_cells_are_printed_literally_and_read_nothing(
     assert all(u.startswith(TEMPLATES_DIR.as_uri()) or u.startswith("data:") for u in fetched), (
         fetched
     )
+
+
+def _text_right_edges(pdf: bytes) -> list[tuple[int, float, str]]:
+    """Each printed character's page and right edge (points), with the right edge of the text area."""
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(pdf)
+    edges = []
+    for index in range(len(document)):
+        text = document[index].get_textpage()
+        for n in range(text.count_chars()):
+            char = text.get_text_range(n, 1)
+            if not char.isspace():
+                edges.append((index, text.get_charbox(n)[2], char))
+    document.close()
+    return edges
+
+
+def test_a_word_longer_than_its_column_breaks_inside_the_record(tmp_path: Path) -> None:
+    """The record's table has fixed columns: an address with no space breaks within its cell
+    instead of running off the page."""
+    import dataclasses
+
+    from tests.test_build_2024 import _render_stage
+
+    network, outcomes, view, _, _, date = _render_stage(Path("sources/editions/2024"))
+    sheet, outcome = next(iter(outcomes.items()))
+    address = "contact." + "treslongueadressesansespace." * 6 + "@exemple.fr"
+    group = dataclasses.replace(outcome.record, contact=address)
+    outcomes = {**outcomes, sheet: dataclasses.replace(outcome, record=group)}
+    pdf = render.pdf_bytes(render.programme_html(network, outcomes, view, date))
+    right_margin = 595.28 - 20 / 25.4 * 72  # A4, 20 mm
+    assert "treslongueadresse" in flat(pdf_text_of(pdf, tmp_path))
+    beyond = [
+        (page, char) for page, right, char in _text_right_edges(pdf) if right > right_margin + 1
+    ]
+    assert beyond == []
+
+
+def pdf_text_of(pdf: bytes, folder: Path) -> str:
+    path = folder / "document.pdf"
+    path.write_bytes(pdf)
+    return pdf_text(path)
