@@ -59,6 +59,8 @@ def check_workbooks(
         checkcache.recall(remembered, item, network) if remembered else None for item in fetched
     ]
     waiting: dict[Kind, list[tuple[int, Parsed, Staged]]] = {}
+    # One index of the network's centres for every workbook (sent once to the checks' process too).
+    centres = CentreIndex(network.centres) if network is not None else None
     for index, item in enumerate(fetched):
         if outcomes[index] is not None:
             continue
@@ -68,7 +70,7 @@ def check_workbooks(
             continue
         display = display_name(item.kind, item.name)
         try:
-            parsed, parameters, centres = _parse(item, display, network)
+            parsed, parameters = _parse(item, display, network, centres)
         except Exception as error:  # a defect of ours must cost one workbook, never the build
             logger.exception("checking %s failed", item.sheet)
             outcomes[index] = _not_checked(item, display, error)
@@ -86,6 +88,8 @@ def check_workbooks(
             if remembered:
                 checkcache.remember(remembered, item, network, outcome)
             outcomes[index] = outcome
+    if remembered and waiting:
+        checkcache.prune(remembered)
     return [o for o in outcomes if o is not None]
 
 
@@ -135,19 +139,18 @@ def _outcome(fetched: Fetched, parsed: Parsed, problems: tuple[Problem, ...]) ->
 
 
 def _parse(
-    fetched: Fetched, display: str, network: Network | None
-) -> tuple[Parsed, dict[str, int], CentreIndex | None]:
+    fetched: Fetched, display: str, network: Network | None, centres: CentreIndex | None
+) -> tuple[Parsed, dict[str, int]]:
     assert fetched.workbook is not None
     if fetched.kind == "network":
         parsed = parse_network(fetched.workbook)
         total = len(parsed.record.centres) if isinstance(parsed.record, Network) else 0
-        return parsed, {"centre_total": total}, None
-    assert network is not None, "a group or contribution is checked against its network"
-    centres = CentreIndex(network.centres)
+        return parsed, {"centre_total": total}
+    assert network is not None and centres is not None, "checked against its network"
     parameters = {"centre_total": len(centres), "year": network.programme.year}
     if fetched.kind == "group":
-        return parse_group(fetched.workbook, display, centres), parameters, centres
-    return parse_contribution(fetched.workbook, display, centres), parameters, centres
+        return parse_group(fetched.workbook, display, centres), parameters
+    return parse_contribution(fetched.workbook, display, centres), parameters
 
 
 def _name_cell(kind: Kind, parsed: Parsed) -> str | None:

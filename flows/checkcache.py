@@ -44,18 +44,22 @@ def _store(path: Path, value: object) -> None:
         with os.fdopen(handle, "wb") as file:
             file.write(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
         os.replace(partial, path)
-        _prune(path.parent)
     except OSError:
         pass  # a cache that cannot be written costs time, never a check
 
 
-def _prune(folder: Path) -> None:
-    entries = list(folder.glob("*.pickle"))
-    if len(entries) <= MAX_ENTRIES:
-        return
-    entries.sort(key=lambda p: p.stat().st_mtime)
-    for old in entries[: len(entries) - MAX_ENTRIES]:
-        old.unlink(missing_ok=True)
+def prune(folder: Path) -> None:
+    """Only the `MAX_ENTRIES` most recently used entries kept: once per batch of checks, not per
+    entry (listing the folder is what costs)."""
+    try:
+        entries = list(folder.glob("*.pickle"))
+        if len(entries) <= MAX_ENTRIES:
+            return
+        entries.sort(key=lambda p: p.stat().st_mtime)
+        for old in entries[: len(entries) - MAX_ENTRIES]:
+            old.unlink(missing_ok=True)
+    except OSError:
+        pass
 
 
 def _entry(folder: Path, *inputs: object) -> Path:
@@ -63,18 +67,35 @@ def _entry(folder: Path, *inputs: object) -> Path:
     return folder / f"{key}.pickle"
 
 
+# The network's hash, for the network last asked about: every workbook of an edition is checked
+# against the same one, and hashing its whole record for each of them cost a second at 500 groups.
+_network_digests: list[tuple[Network, str]] = []
+
+
+def _network_digest(network: Network | None) -> str | None:
+    if network is None:
+        return None
+    for known, digest in _network_digests:
+        if known is network:
+            return digest
+    digest = manifest.fingerprint(network)
+    _network_digests[:] = [(network, digest)]  # held, so that its id is never another's
+    return digest
+
+
 def recall(folder: Path, fetched: load.Fetched, network: Network | None) -> Outcome | None:
     """The outcome of an earlier check of the same workbook against the same network, by the same
     code and packages, remembered in `folder`; None when there is none."""
-    value = _read(_entry(folder, "check", fetched, network))
+    value = _read(_entry(folder, "check", fetched, _network_digest(network)))
     return value if isinstance(value, Outcome) else None
 
 
 def remember(
     folder: Path, fetched: load.Fetched, network: Network | None, outcome: Outcome
 ) -> None:
-    """Keep the outcome of checking `fetched` against `network`, for `recall`."""
-    _store(_entry(folder, "check", fetched, network), outcome)
+    """Keep the outcome of checking `fetched` against `network`, for `recall` (`prune` once the
+    batch is remembered)."""
+    _store(_entry(folder, "check", fetched, _network_digest(network)), outcome)
 
 
 def check_across(
@@ -90,4 +111,5 @@ def check_across(
         return value
     value = compute(network, outcomes)
     _store(path, value)
+    prune(folder)
     return value

@@ -12,13 +12,14 @@ and stops by itself when the process that started it is gone.
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.util
 import os
 import signal
 import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from flows.processes import follow_parent
 
@@ -33,9 +34,7 @@ if TYPE_CHECKING:
 def _serve(connection: Connection, parent: int) -> None:
     """The checks' process: create the checker, then answer each call until the build hangs up."""
     follow_parent(parent)
-    # Stopped by its build: exit as Python does, so that a semaphore made under GX's import is
-    # released, not reported leaked by multiprocessing's resource tracker.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    signal.signal(signal.SIGTERM, lambda *_: _leave())
     from flows.validate import checker
 
     checks = checker()
@@ -43,12 +42,22 @@ def _serve(connection: Connection, parent: int) -> None:
         try:
             name, arguments = connection.recv()
         except EOFError:
-            return
+            _leave()
         try:
             answer = (True, getattr(checks, name)(*arguments))
         except Exception as error:  # GX's exceptions need not pickle: their words do
             answer = (False, f"{type(error).__name__}: {error}")
         connection.send(answer)
+
+
+def _leave() -> NoReturn:
+    """Exit now, the build waiting for it: multiprocessing's own exit steps run (a semaphore made
+    under GX's import is released, not reported leaked by the resource tracker), but not the
+    interpreter's teardown of GX, pandas and an edition's rows (most of a second, or seconds)."""
+    multiprocessing.util._exit_function()
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()
+    os._exit(0)
 
 
 class Interrupted(BaseException):
@@ -105,14 +114,14 @@ class CheckProcess:
         return answer
 
     def close(self, interrupted: bool = False) -> None:
-        """Stop the process: it ends when the pipe closes; at once when the build was interrupted or
-        never needed it (every check remembered), rather than once GX is imported."""
+        """Stop the process at once, whether it is importing GX (the build was interrupted, or never
+        needed it: every check remembered) or done: every answer is in by then, and the exit of an
+        interpreter holding GX and an edition's rows took seconds that the build waited for."""
         process, self._process = self._process, None
         if process is None:
             return
-        if interrupted or not self._used:
-            self._interrupted = interrupted
-            process.terminate()
+        self._interrupted = interrupted
+        process.terminate()
         self._connection.close()
         process.join(timeout=10)
         if process.is_alive():
