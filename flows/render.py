@@ -214,7 +214,9 @@ def pdf_bytes(html: str) -> bytes:
     date = dt.date.fromisoformat(created.group(1)) if created else dt.date(1970, 1, 1)
     document = HTML(string=html, base_url=str(TEMPLATES_DIR) + "/", url_fetcher=_fetcher())
     with _epoch_for_fonts(source_epoch(date)):
-        pdf = document.write_pdf(pdf_variant="pdf/ua-1")
+        # Uncompressed: the tagging below opens it and saves it compressed (object streams too);
+        # compressing it here as well cost a third of `write_pdf`.
+        pdf = document.write_pdf(pdf_variant="pdf/ua-1", uncompressed_pdf=True)
     return tagging.finish(pdf, html)
 
 

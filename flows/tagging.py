@@ -49,7 +49,9 @@ def finish(pdf: bytes, html: str) -> bytes:
         _rewrite_content(document, orphans)
         document.Root.PageMode = pikepdf.Name.UseOutlines
         output = io.BytesIO()
-        document.save(output, deterministic_id=True)
+        document.save(
+            output, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate
+        )
     return output.getvalue()
 
 
