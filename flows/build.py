@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -78,7 +79,18 @@ def check_task(
     return check_workbooks(fetched, network, log, checks, remembered)
 
 
+@task(name="lire-les-fichiers", task_run_name="lire · {label}", cache_policy=NO_CACHE)
+def read_files(label: str, source: Source, wanted: list[Wanted]) -> list[Fetched]:
+    """Read workbooks from files, two at a time (a spreadsheet is read by a process of its own)."""
+    with ThreadPoolExecutor(2) as pool:
+        return list(pool.map(lambda item: fetch_wanted(source, item), wanted))
+
+
 def _read_tasks(source: Source, wanted: list[Wanted]) -> Iterator[Fetched]:
+    if not source.remote:  # a task run each would cost more than reading the file
+        label = wanted[0].sheet if len(wanted) == 1 else counted(len(wanted), "classeur")
+        yield from read_files(label, source, quote(wanted))
+        return
     for future in read_workbook.map(unmapped(source), wanted):
         yield future.result()
 

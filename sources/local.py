@@ -22,6 +22,7 @@ class LocalSource:
     def __init__(self, folder: Path) -> None:
         self.folder = folder.resolve()
         self.description = str(folder)
+        self.remote = False
         # Only an edition recueil saved itself (snapshots pulled from Google) carries its sources'
         # dates in `_recueil.json`; in any other folder such a file is data like any other, ignored.
         self.saved = (self.folder / SAVED_EDITION).is_file()

@@ -91,6 +91,9 @@ class Source(Protocol):
     """Where an edition's workbooks come from."""
 
     description: str
+    # True when each read waits on the network (Google): the build reads such workbooks side by
+    # side, a task each; files on disk are read in one task for them all.
+    remote: bool
 
     def read_network(self) -> Workbook:
         """The network workbook of the edition."""

@@ -31,10 +31,15 @@ def test_a_full_pull_reads_each_workbook_once_after_one_listing(
     google: FakeGoogle, tmp_path: Path
 ) -> None:
     from flows.build import build_edition
+    from tests.test_states import read_back
 
-    report = build_edition(google=NETWORK, out=str(tmp_path))
+    state = build_edition(google=NETWORK, out=str(tmp_path), return_state=True)
+    report = state.result()
     assert [str(p) for p in report.problems] == []
     assert (tmp_path / "2024" / "programme-2024.pdf").is_file()
+    # Each read waits on Google: a task each, side by side (files on disk are one task for all).
+    reads = [task.name for task in read_back(state)[1] if task.name.startswith("lire · ")]
+    assert len([r for r in reads if r.startswith("lire · https://docs.google.com/")]) == 14, reads
     assert sheet_reads(google, NETWORK) == 1
     for sheet in ("gt-cosoter", "gt-sante", "contribution-culture"):
         assert sheet_reads(google, key_of(sheet)) == 1

@@ -56,6 +56,7 @@ class GoogleSource:
         # An output folder whose editions' snapshots may hold the network workbook's last copy.
         self._out = out
         self.description = f"Google Sheets ({network})"
+        self.remote = True
         self._client = client
         self._snapshots: Path | None = None
         self._network_workbook: Workbook | None = None
