@@ -6,6 +6,7 @@ merge.py, render.py, publish.py); Prefect appears here and nowhere below.
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -83,7 +84,12 @@ def check_task(
 def read_files(label: str, source: Source, wanted: list[Wanted]) -> list[Fetched]:
     """Read workbooks from files, two at a time (a spreadsheet is read by a process of its own)."""
     with ThreadPoolExecutor(2) as pool:
-        return list(pool.map(lambda item: fetch_wanted(source, item), wanted))
+        # Each file read in a copy of this task's context, so that its progress is logged to the run.
+        futures = [
+            pool.submit(contextvars.copy_context().run, fetch_wanted, source, item)
+            for item in wanted
+        ]
+        return [future.result() for future in futures]
 
 
 def _read_tasks(source: Source, wanted: list[Wanted]) -> Iterator[Fetched]:

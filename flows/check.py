@@ -283,25 +283,27 @@ def _year_mismatch(outcome: Outcome, year: int) -> Outcome:
     return replace(outcome, record=None, problems=outcome.problems + (problem,))
 
 
-def check_source(source: Source, cache: Path) -> list[Outcome]:
-    """The network workbook of a source and every workbook it registers, checked (or remembered in
-    the folder `cache`)."""
-    remembered = Remembered(cache)
+def check_source(source: Source, cache: Path, checks: Checks | None = None) -> list[Outcome]:
+    """The network workbook of a source and every workbook it registers, checked (by `checks`, else
+    in this process) or remembered in the folder `cache`."""
+    remembered = Remembered(cache, checks)
     return check_edition(source, check=remembered.check, across=remembered.across).outcomes
 
 
-def check_folder(folder: Path, cache: Path) -> list[Outcome]:
+def check_folder(folder: Path, cache: Path, checks: Checks | None = None) -> list[Outcome]:
     """The network workbook of an edition folder and every workbook it registers, checked."""
-    return check_source(LocalSource(folder), cache)
+    return check_source(LocalSource(folder), cache, checks)
 
 
-def check_path(path: Path, network_path: Path | None, cache: Path) -> list[Outcome]:
-    """Check an edition folder, or one workbook (its kind told by its tabs); checks are remembered in
-    the folder `cache`."""
+def check_path(
+    path: Path, network_path: Path | None, cache: Path, checks: Checks | None = None
+) -> list[Outcome]:
+    """Check an edition folder, or one workbook (its kind told by its tabs), by `checks` (else in
+    this process); checks are remembered in the folder `cache`."""
     if not path.exists():
         raise UsageError(f"introuvable : {path}")
     if path.is_dir() and _network_in(path) is not None:
-        return check_folder(path, cache)
+        return check_folder(path, cache, checks)
     try:
         workbook = read_workbook(path)
     except SourceError as error:
@@ -313,8 +315,8 @@ def check_path(path: Path, network_path: Path | None, cache: Path) -> list[Outco
     kind = _kind(workbook)
     if kind == "network":
         fetched = Fetched("network", "Réseau", path.name, workbook)
-        return check_workbooks([fetched], None, remembered=cache)
-    network = _network_for(path, network_path, cache)
+        return check_workbooks([fetched], None, checks=checks, remembered=cache)
+    network = _network_for(path, network_path, cache, checks)
     name = next(
         (
             r.name
@@ -323,7 +325,8 @@ def check_path(path: Path, network_path: Path | None, cache: Path) -> list[Outco
         ),
         path.stem,
     )
-    return check_workbooks([Fetched(kind, name, path.stem, workbook)], network, remembered=cache)
+    fetched = Fetched(kind, name, path.stem, workbook)
+    return check_workbooks([fetched], network, checks=checks, remembered=cache)
 
 
 def _network_in(folder: Path) -> Path | None:
@@ -349,7 +352,9 @@ def _kind(workbook: Workbook) -> Kind:
     )
 
 
-def _network_for(path: Path, network_path: Path | None, cache: Path) -> Network:
+def _network_for(
+    path: Path, network_path: Path | None, cache: Path, checks: Checks | None
+) -> Network:
     located = network_path or _network_in(path.resolve().parent)
     if located is None:
         raise UsageError(
@@ -361,7 +366,7 @@ def _network_for(path: Path, network_path: Path | None, cache: Path) -> Network:
     except SourceError as error:
         raise UsageError(f"le classeur réseau {located} est illisible : {error.message}") from None
     fetched = Fetched("network", "Réseau", NETWORK_NAME, workbook)
-    (outcome,) = check_workbooks([fetched], None, remembered=cache)
+    (outcome,) = check_workbooks([fetched], None, checks=checks, remembered=cache)
     if not isinstance(outcome.record, Network):
         problems = "; ".join(str(p) for p in outcome.errors[:3])
         raise UsageError(f"le classeur réseau {located} a des erreurs : {problems}")

@@ -81,7 +81,6 @@ class CheckProcess:
         theirs.close()
         self._lock = threading.Lock()
         self._interrupted = False
-        self._used = False
 
     @property
     def pid(self) -> int | None:
@@ -99,7 +98,6 @@ class CheckProcess:
     def _call(self, name: str, arguments: tuple[Any, ...], log: ValidationLog | None) -> Any:
         assert log is None, "GX results stay in the process that keeps them"
         with self._lock:
-            self._used = True
             try:
                 if self._process is None:
                     raise EOFError

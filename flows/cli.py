@@ -583,12 +583,20 @@ def _diff(arguments: argparse.Namespace) -> int:
 
 
 def _check(arguments: argparse.Namespace, settings: Settings) -> int:
+    from flows import checking
+
+    # Great Expectations loads on the other core while this process reads and parses; stopped at
+    # once when every check is remembered.
+    checking.start_early()
     console = _console()
-    with console.status("Contrôle des classeurs…"):
+    with (
+        console.status("Contrôle des classeurs…"),
+        checking.for_build(keep_results=False) as checks,
+    ):
         from flows.check import UsageError, check_path
 
         try:
-            outcomes = check_path(arguments.path, arguments.reseau, settings.check_cache)
+            outcomes = check_path(arguments.path, arguments.reseau, settings.check_cache, checks)
         except UsageError as error:
             console.print(f"[red]{_escape(str(error))}[/]")
             return USAGE_ERROR

@@ -99,6 +99,14 @@ def run_logs(env: dict[str, str], flow_run: str) -> str:
     return "\n".join(entry["message"] for entry in logs)
 
 
+def logs_once_saying(env: dict[str, str], flow_run: str, text: str, seconds: float = 30) -> str:
+    """The run's logs once one says `text` (they reach the API in batches, after its end)."""
+    deadline = time.monotonic() + seconds
+    while text not in (logs := run_logs(env, flow_run)) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    return logs
+
+
 def wait_for(env: dict[str, str], flow_run: str, seconds: float = 300) -> dict:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -139,7 +147,9 @@ def test_deployment_schedule_and_a_coordinators_run_by_a_worker(
     prefect(server, "worker", "start", "--pool", "recueil", "--run-once", timeout=400)
     finished = wait_for(server, run["id"])
     assert finished["state"]["type"] == "COMPLETED", run_logs(server, run["id"])
-    assert "Lecture des classeurs : " in run_logs(server, run["id"])  # recueil's steps in the UI
+    assert "Lecture des classeurs : " in logs_once_saying(
+        server, run["id"], "Lecture des classeurs : "
+    )  # recueil's steps in the UI
     manifest = json.loads((out / "2024" / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["year"] == 2024
     assert set(manifest["files"]) >= {"programme-2024.pdf", "reseau-2024.xlsx", "controles.html"}
@@ -182,7 +192,9 @@ def test_recueil_serve_runs_the_deployment_on_this_machine(
         )
         finished = wait_for(server, run["id"])
         assert finished["state"]["type"] == "COMPLETED", run_logs(server, run["id"])
-        assert "Lecture des classeurs : " in run_logs(server, run["id"])
+        assert "Lecture des classeurs : " in logs_once_saying(
+            server, run["id"], "Lecture des classeurs : "
+        )
         assert (out / "2024" / "programme-2024.pdf").is_file()
         # Stopped while it runs another, serve has Prefect cancel that run, not leave it running.
         second = api(
