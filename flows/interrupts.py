@@ -108,18 +108,4 @@ def scratch_folder(parent: Path) -> Iterator[Path]:
             os.environ.pop("TMPDIR", None)
         else:
             os.environ["TMPDIR"] = saved[1]
-        _remove(folder)
-
-
-def _remove(folder: Path, seconds: float = 2.0) -> None:
-    """Remove a folder in which a child that is ending (a layout worker stopped with an interrupted
-    build) may still create a file while it is removed: removing once then leaves the folder."""
-    import shutil
-    import time
-
-    deadline = time.monotonic() + seconds
-    while True:
         shutil.rmtree(folder, ignore_errors=True)
-        if not folder.exists() or time.monotonic() > deadline:
-            return
-        time.sleep(0.05)
